@@ -1,0 +1,2 @@
+// Typed query functions: each takes the database first, `fn(db, params)`.
+export {};

@@ -1,0 +1,74 @@
+import { relations, sql } from 'drizzle-orm';
+import { boolean, check, date, index, integer, pgTable, primaryKey, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+import { authUsers } from 'drizzle-orm/supabase';
+import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { timestamps } from './_common.js';
+import { socialPlatforms } from './platforms.js';
+import { socialPosts } from './posts.js';
+
+/** The brand's own account on a platform: what posts are published from and what followers are counted on. */
+export const socialAccounts = pgTable(
+  'social_accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => socialPlatforms.id),
+    handle: varchar('handle', { length: 100 }).notNull(),
+    platformAccountId: varchar('platform_account_id', { length: 100 }).notNull(),
+    displayName: varchar('display_name', { length: 150 }),
+    followerCount: integer('follower_count').notNull().default(0),
+    isActive: boolean('is_active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    unique('social_accounts_platform_account_key').on(t.platformId, t.platformAccountId),
+    // RLS filters every read by owner.
+    index('idx_social_accounts_user').on(t.userId),
+    check('social_accounts_follower_count_nonnegative', sql`${t.followerCount} >= 0`),
+    check('social_accounts_handle_not_blank', sql`btrim(${t.handle}) <> ''`),
+  ],
+);
+
+/** One row per account per day: the follower count engagement rates of that day divide by. */
+export const accountFollowerHistory = pgTable(
+  'account_follower_history',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => socialAccounts.id, { onDelete: 'cascade' }),
+    recordedOn: date('recorded_on').notNull(),
+    followerCount: integer('follower_count').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'account_follower_history_pkey', columns: [t.accountId, t.recordedOn] }),
+    check('account_follower_history_follower_count_nonnegative', sql`${t.followerCount} >= 0`),
+  ],
+);
+
+export const socialAccountsRelations = relations(socialAccounts, ({ one, many }) => ({
+  platform: one(socialPlatforms, { fields: [socialAccounts.platformId], references: [socialPlatforms.id] }),
+  followerHistory: many(accountFollowerHistory),
+  posts: many(socialPosts),
+}));
+
+export const accountFollowerHistoryRelations = relations(accountFollowerHistory, ({ one }) => ({
+  account: one(socialAccounts, { fields: [accountFollowerHistory.accountId], references: [socialAccounts.id] }),
+}));
+
+export const selectAccountSchema = createSelectSchema(socialAccounts);
+export const insertAccountSchema = createInsertSchema(socialAccounts, {
+  handle: (s) => s.trim().min(1, 'must not be blank').max(100),
+  platformAccountId: (s) => s.min(1).max(100),
+  followerCount: (s) => s.int().nonnegative(),
+});
+export const insertFollowerHistorySchema = createInsertSchema(accountFollowerHistory, {
+  followerCount: (s) => s.int().nonnegative(),
+});
+
+export type SocialAccount = typeof socialAccounts.$inferSelect;
+export type NewSocialAccount = typeof socialAccounts.$inferInsert;
+export type AccountFollowerHistory = typeof accountFollowerHistory.$inferSelect;

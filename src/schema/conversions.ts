@@ -1,0 +1,64 @@
+import { relations, sql } from 'drizzle-orm';
+import { check, index, integer, interval, numeric, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { z } from 'zod';
+import { oneOf } from './_common.js';
+import { socialPosts } from './posts.js';
+import { EVENT_TYPES } from './engagement.js';
+
+export const CONVERSION_TYPES = ['email_signup', 'trial_start', 'subscription', 'purchase', 'app_install'] as const;
+export type ConversionType = (typeof CONVERSION_TYPES)[number];
+
+export const socialConversions = pgTable(
+  'social_conversions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // SET NULL, not CASCADE: revenue that happened stays counted when a post is deleted.
+    postId: uuid('post_id').references(() => socialPosts.id, { onDelete: 'set null' }),
+    platformUserId: varchar('platform_user_id', { length: 100 }),
+
+    firstInteractionType: varchar('first_interaction_type', { length: 20 }),
+    firstInteractionAt: timestamp('first_interaction_at', { withTimezone: true }),
+    conversionType: varchar('conversion_type', { length: 50 }).notNull(),
+    conversionValue: numeric('conversion_value', { precision: 10, scale: 2, mode: 'number' }).notNull().default(0),
+    conversionAt: timestamp('conversion_at', { withTimezone: true }).notNull().defaultNow(),
+
+    // Derived, never typed in by hand.
+    timeToConversion: interval('time_to_conversion').generatedAlwaysAs(
+      sql`conversion_at - first_interaction_at`,
+    ),
+    touchpoints: integer('touchpoints'),
+
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('idx_social_conversions_post').on(t.postId, t.conversionAt),
+    check('social_conversions_conversion_type_valid', oneOf(t.conversionType, CONVERSION_TYPES)),
+    check('social_conversions_first_interaction_type_valid', oneOf(t.firstInteractionType, EVENT_TYPES)),
+    check('social_conversions_conversion_value_nonnegative', sql`${t.conversionValue} >= 0`),
+    check('social_conversions_touchpoints_nonnegative', sql`${t.touchpoints} >= 0`),
+    check(
+      'social_conversions_interaction_before_conversion',
+      sql`${t.firstInteractionAt} IS NULL OR ${t.firstInteractionAt} <= ${t.conversionAt}`,
+    ),
+  ],
+);
+
+export const socialConversionsRelations = relations(socialConversions, ({ one }) => ({
+  post: one(socialPosts, { fields: [socialConversions.postId], references: [socialPosts.id] }),
+}));
+
+export const selectConversionSchema = createSelectSchema(socialConversions);
+export const insertConversionSchema = createInsertSchema(socialConversions, {
+  conversionType: z.enum(CONVERSION_TYPES),
+  firstInteractionType: z.enum(EVENT_TYPES).nullish(),
+  conversionValue: (s) => s.nonnegative().max(99_999_999.99),
+  touchpoints: (s) => s.int().nonnegative(),
+}).superRefine((c, ctx) => {
+  if (c.firstInteractionAt && c.conversionAt && c.firstInteractionAt > c.conversionAt) {
+    ctx.addIssue({ code: 'custom', path: ['firstInteractionAt'], message: 'first interaction is after the conversion' });
+  }
+});
+
+export type SocialConversion = typeof socialConversions.$inferSelect;
+export type NewSocialConversion = typeof socialConversions.$inferInsert;

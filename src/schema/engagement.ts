@@ -1,0 +1,86 @@
+import { relations, sql } from 'drizzle-orm';
+import {
+  bigint,
+  char,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  timestamp,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { z } from 'zod';
+import { oneOf } from './_common.js';
+import { socialPosts } from './posts.js';
+
+export const EVENT_TYPES = ['like', 'comment', 'share', 'save', 'view', 'profile_visit', 'website_click'] as const;
+export const AGE_RANGES = ['13-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
+export const GENDERS = ['female', 'male', 'other', 'unknown'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Largest `event_value` accepted (seconds of play time, counts): a day of watch time. Above it is a bad payload. */
+export const MAX_EVENT_VALUE = 86_400;
+
+/**
+ * RANGE-partitioned by month on event_timestamp (migration 0002 rebuilds the table as partitioned;
+ * Drizzle has no partition API). Columns are ordered fixed-width first so rows pack without padding,
+ * and there is no surrogate id: the primary key is also the idempotency key and the per-post read path.
+ */
+const engagementColumns = {
+  postId: uuid('post_id').notNull(),
+  eventTimestamp: timestamp('event_timestamp', { withTimezone: true }).notNull(),
+  /** 64-bit hash of the platform's event id (or of the event's content): see `eventKey()`. */
+  eventKey: bigint('event_key', { mode: 'bigint' }).notNull(),
+  eventValue: integer('event_value').notNull().default(1),
+  userFollowerCount: integer('user_follower_count'),
+  eventType: varchar('event_type', { length: 20 }).notNull(),
+  platformUserId: varchar('platform_user_id', { length: 100 }),
+  platformUsername: varchar('platform_username', { length: 100 }),
+  countryCode: char('country_code', { length: 2 }),
+  ageRange: varchar('age_range', { length: 10 }),
+  gender: varchar('gender', { length: 10 }),
+  eventMetadata: jsonb('event_metadata').$type<Record<string, unknown>>(),
+};
+
+export const engagementEvents = pgTable('engagement_events', engagementColumns, (t) => [
+  // PostgreSQL requires the partition key in every unique key. Leading with post_id makes the same
+  // index serve per-post reads; the event key makes a redelivered webhook a no-op (ON CONFLICT).
+  primaryKey({ name: 'engagement_events_pkey', columns: [t.postId, t.eventTimestamp, t.eventKey] }),
+  // Time-window scans (rollup rebuilds, archiving): a few pages of BRIN instead of a btree per row.
+  index('idx_engagement_events_timestamp_brin').using('brin', t.eventTimestamp),
+  check('engagement_events_event_type_valid', oneOf(t.eventType, EVENT_TYPES)),
+  check('engagement_events_event_value_range', sql`${t.eventValue} BETWEEN 0 AND ${sql.raw(String(MAX_EVENT_VALUE))}`),
+  check('engagement_events_user_follower_count_nonnegative', sql`${t.userFollowerCount} >= 0`),
+  check('engagement_events_country_code_format', sql`${t.countryCode} ~ '^[A-Z]{2}$'`),
+  check('engagement_events_age_range_valid', oneOf(t.ageRange, AGE_RANGES)),
+  check('engagement_events_gender_valid', oneOf(t.gender, GENDERS)),
+]);
+
+/**
+ * Whole months retired by `archive_old_engagement_events` land here (same columns, no partitioning,
+ * a plain index per post), so history stays queryable while the live table stays small.
+ */
+export const engagementEventsArchive = pgTable('engagement_events_archive', engagementColumns, (t) => [
+  primaryKey({ name: 'engagement_events_archive_pkey', columns: [t.postId, t.eventTimestamp, t.eventKey] }),
+]);
+
+export const engagementEventsRelations = relations(engagementEvents, ({ one }) => ({
+  post: one(socialPosts, { fields: [engagementEvents.postId], references: [socialPosts.id] }),
+}));
+
+export const selectEngagementEventSchema = createSelectSchema(engagementEvents);
+export const insertEngagementEventSchema = createInsertSchema(engagementEvents, {
+  eventType: z.enum(EVENT_TYPES),
+  eventValue: (s) => s.int().min(0).max(MAX_EVENT_VALUE),
+  userFollowerCount: (s) => s.int().nonnegative(),
+  countryCode: (s) => s.regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case'),
+  ageRange: z.enum(AGE_RANGES).nullish(),
+  gender: z.enum(GENDERS).nullish(),
+});
+
+export type EngagementEvent = typeof engagementEvents.$inferSelect;
+export type NewEngagementEvent = typeof engagementEvents.$inferInsert;

@@ -1,0 +1,58 @@
+import { relations, sql } from 'drizzle-orm';
+import { boolean, check, index, integer, numeric, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { authUsers } from 'drizzle-orm/supabase';
+import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { timestamps } from './_common.js';
+import { socialPlatforms } from './platforms.js';
+import { socialPosts } from './posts.js';
+
+export const contentTemplates = pgTable(
+  'content_templates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Owner (the design had none, so templates could not be private to a brand). */
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    name: varchar('name', { length: 100 }).notNull(),
+    category: varchar('category', { length: 50 }),
+    platformId: integer('platform_id').references(() => socialPlatforms.id),
+
+    captionTemplate: text('caption_template'),
+    hashtagSets: text('hashtag_sets').array().notNull().default(sql`'{}'::text[]`),
+    imageStylePrompts: text('image_style_prompts').array().notNull().default(sql`'{}'::text[]`),
+
+    // Recomputed from the posts that used the template (see the dashboard queries); never typed in.
+    // numeric(10,6): an engagement rate can exceed 1 (more interactions than followers).
+    avgEngagementRate: numeric('avg_engagement_rate', { precision: 10, scale: 6, mode: 'number' }),
+    usageCount: integer('usage_count').notNull().default(0),
+    successRate: numeric('success_rate', { precision: 5, scale: 4, mode: 'number' }),
+
+    aiOptimized: boolean('ai_optimized').notNull().default(false),
+    optimizationNotes: text('optimization_notes'),
+    ...timestamps,
+  },
+  (t) => [
+    index('idx_content_templates_user').on(t.userId),
+    check('content_templates_usage_count_nonnegative', sql`${t.usageCount} >= 0`),
+    check('content_templates_avg_engagement_rate_nonnegative', sql`${t.avgEngagementRate} >= 0`),
+    check('content_templates_success_rate_range', sql`${t.successRate} BETWEEN 0 AND 1`),
+    check('content_templates_name_not_blank', sql`btrim(${t.name}) <> ''`),
+  ],
+);
+
+export const contentTemplatesRelations = relations(contentTemplates, ({ one, many }) => ({
+  platform: one(socialPlatforms, { fields: [contentTemplates.platformId], references: [socialPlatforms.id] }),
+  posts: many(socialPosts),
+}));
+
+export const selectTemplateSchema = createSelectSchema(contentTemplates);
+export const insertTemplateSchema = createInsertSchema(contentTemplates, {
+  name: (s) => s.trim().min(1, 'must not be blank').max(100),
+  usageCount: (s) => s.int().nonnegative(),
+  avgEngagementRate: (s) => s.nonnegative(),
+  successRate: (s) => s.min(0).max(1),
+});
+
+export type ContentTemplate = typeof contentTemplates.$inferSelect;
+export type NewContentTemplate = typeof contentTemplates.$inferInsert;

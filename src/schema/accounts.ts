@@ -3,6 +3,7 @@ import { boolean, check, date, index, integer, pgTable, primaryKey, unique, uuid
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
+import { ownerCrud, ownerRead, ownsAccount, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 import { socialPosts } from './posts.js';
 
@@ -30,6 +31,8 @@ export const socialAccounts = pgTable(
     index('idx_social_accounts_user').on(t.userId),
     check('social_accounts_follower_count_nonnegative', sql`${t.followerCount} >= 0`),
     check('social_accounts_handle_not_blank', sql`btrim(${t.handle}) <> ''`),
+    ...ownerCrud('social_accounts', t.userId),
+    serviceRoleAll('social_accounts'),
   ],
 );
 
@@ -46,6 +49,8 @@ export const accountFollowerHistory = pgTable(
   (t) => [
     primaryKey({ name: 'account_follower_history_pkey', columns: [t.accountId, t.recordedOn] }),
     check('account_follower_history_follower_count_nonnegative', sql`${t.followerCount} >= 0`),
+    ownerRead('account_follower_history', ownsAccount(t.accountId)),
+    serviceRoleAll('account_follower_history'),
   ],
 );
 

@@ -13,6 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
+import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPosts } from './posts.js';
 
 const count = (name: string) => integer(name).notNull().default(0);
@@ -67,6 +68,8 @@ export const postAnalytics = pgTable(
     check('post_analytics_quality_score_range', sql`${t.qualityScore} BETWEEN 0 AND 100`),
     check('post_analytics_relevance_score_range', sql`${t.relevanceScore} BETWEEN 0 AND 100`),
     check('post_analytics_platform_metrics_object', sql`jsonb_typeof(${t.platformMetrics}) = 'object'`),
+    ownerRead('post_analytics', ownsPost(t.postId)),
+    serviceRoleAll('post_analytics'),
   ],
 );
 

@@ -3,6 +3,7 @@ import { check, index, integer, interval, numeric, pgTable, timestamp, uuid, var
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { oneOf } from './_common.js';
+import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPosts } from './posts.js';
 import { EVENT_TYPES } from './engagement.js';
 
@@ -41,6 +42,8 @@ export const socialConversions = pgTable(
       'social_conversions_interaction_before_conversion',
       sql`${t.firstInteractionAt} IS NULL OR ${t.firstInteractionAt} <= ${t.conversionAt}`,
     ),
+    ownerRead('social_conversions', ownsPost(t.postId)),
+    serviceRoleAll('social_conversions'),
   ],
 );
 

@@ -15,6 +15,7 @@ import {
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { oneOf } from './_common.js';
+import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPosts } from './posts.js';
 
 export const EVENT_TYPES = ['like', 'comment', 'share', 'save', 'view', 'profile_visit', 'website_click'] as const;
@@ -58,6 +59,8 @@ export const engagementEvents = pgTable('engagement_events', engagementColumns, 
   check('engagement_events_country_code_format', sql`${t.countryCode} ~ '^[A-Z]{2}$'`),
   check('engagement_events_age_range_valid', oneOf(t.ageRange, AGE_RANGES)),
   check('engagement_events_gender_valid', oneOf(t.gender, GENDERS)),
+  ownerRead('engagement_events', ownsPost(t.postId)),
+  serviceRoleAll('engagement_events'),
 ]);
 
 /**
@@ -66,6 +69,8 @@ export const engagementEvents = pgTable('engagement_events', engagementColumns, 
  */
 export const engagementEventsArchive = pgTable('engagement_events_archive', engagementColumns, (t) => [
   primaryKey({ name: 'engagement_events_archive_pkey', columns: [t.postId, t.eventTimestamp, t.eventKey] }),
+  ownerRead('engagement_events_archive', ownsPost(t.postId)),
+  serviceRoleAll('engagement_events_archive'),
 ]);
 
 export const engagementEventsRelations = relations(engagementEvents, ({ one }) => ({

@@ -2,6 +2,7 @@ import { check, integer, jsonb, pgTable, serial, text, varchar } from 'drizzle-o
 import { sql } from 'drizzle-orm';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
+import { publicRead, serviceRoleAll } from './_rls.js';
 
 export const PLATFORM_NAMES = ['instagram', 'tiktok', 'youtube'] as const;
 export type PlatformName = (typeof PLATFORM_NAMES)[number];
@@ -25,6 +26,8 @@ export const socialPlatforms = pgTable(
     check('social_platforms_name_format', sql`${t.name} ~ '^[a-z][a-z0-9_]*$'`),
     check('social_platforms_max_caption_length_positive', sql`${t.maxCaptionLength} > 0`),
     check('social_platforms_max_hashtags_nonnegative', sql`${t.maxHashtags} >= 0`),
+    publicRead('social_platforms'),
+    serviceRoleAll('social_platforms'),
   ],
 );
 

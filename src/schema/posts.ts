@@ -16,6 +16,7 @@ import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { oneOf, timestamps } from './_common.js';
+import { ownerCrud, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 import { socialAccounts } from './accounts.js';
 import { contentTemplates } from './templates.js';
@@ -113,6 +114,8 @@ export const socialPosts = pgTable(
       'social_posts_hashtags_format',
       sql`array_position(${t.hashtags}, NULL) IS NULL AND array_to_string(${t.hashtags}, '|') !~ '[#[:space:]]' AND array_position(${t.hashtags}, '') IS NULL`,
     ),
+    ...ownerCrud('social_posts', t.userId),
+    serviceRoleAll('social_posts'),
   ],
 );
 

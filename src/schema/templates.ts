@@ -3,6 +3,7 @@ import { boolean, check, index, integer, numeric, pgTable, text, uuid, varchar }
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
+import { ownerCrud, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 import { socialPosts } from './posts.js';
 
@@ -38,6 +39,8 @@ export const contentTemplates = pgTable(
     check('content_templates_avg_engagement_rate_nonnegative', sql`${t.avgEngagementRate} >= 0`),
     check('content_templates_success_rate_range', sql`${t.successRate} BETWEEN 0 AND 1`),
     check('content_templates_name_not_blank', sql`btrim(${t.name}) <> ''`),
+    ...ownerCrud('content_templates', t.userId),
+    serviceRoleAll('content_templates'),
   ],
 );
 

@@ -17,6 +17,7 @@ import {
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { oneOf } from './_common.js';
+import { authenticatedRead, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 
 export const TOPIC_TYPES = ['hashtag', 'keyword', 'mention'] as const;
@@ -67,6 +68,8 @@ export const trendingTopics = pgTable(
     check('trending_topics_engagement_score_nonnegative', sql`${t.engagementScore} >= 0`),
     check('trending_topics_fitness_relevance_range', sql`${t.fitnessRelevanceScore} BETWEEN 0 AND 100`),
     check('trending_topics_topic_name_not_blank', sql`btrim(${t.topicName}) <> ''`),
+    authenticatedRead('trending_topics'),
+    serviceRoleAll('trending_topics'),
   ],
 );
 

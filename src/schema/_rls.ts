@@ -1,0 +1,44 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { pgPolicy, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { anonRole, authenticatedRole, authUid, serviceRole } from 'drizzle-orm/supabase';
+
+// Row-level security, declared next to each table and generated into migrations.
+// Every table of the package enables RLS; a table with no policy for a role is closed to it.
+// `authUid` is `(select auth.uid())`: evaluated once per query, not once per row.
+
+/** service_role (ingestion, cron, the app's server) may do everything. */
+export const serviceRoleAll = (table: string) =>
+  pgPolicy(`${table}_service_role_all`, { for: 'all', to: serviceRole, using: sql`true`, withCheck: sql`true` });
+
+/** Rows owned through `user_id`: full CRUD for their owner, and the owner cannot be changed to someone else. */
+export const ownerCrud = (table: string, userId: AnyPgColumn) => [
+  pgPolicy(`${table}_owner_select`, { for: 'select', to: authenticatedRole, using: sql`${userId} = ${authUid}` }),
+  pgPolicy(`${table}_owner_insert`, { for: 'insert', to: authenticatedRole, withCheck: sql`${userId} = ${authUid}` }),
+  pgPolicy(`${table}_owner_update`, {
+    for: 'update',
+    to: authenticatedRole,
+    using: sql`${userId} = ${authUid}`,
+    withCheck: sql`${userId} = ${authUid}`,
+  }),
+  pgPolicy(`${table}_owner_delete`, { for: 'delete', to: authenticatedRole, using: sql`${userId} = ${authUid}` }),
+];
+
+/** `post_id` names a post of the signed-in user. */
+export const ownsPost = (postId: AnyPgColumn): SQL =>
+  sql`${postId} IN (SELECT p.id FROM social_posts p WHERE p.user_id = ${authUid})`;
+
+/** `account_id` names an account of the signed-in user. */
+export const ownsAccount = (accountId: AnyPgColumn): SQL =>
+  sql`${accountId} IN (SELECT a.id FROM social_accounts a WHERE a.user_id = ${authUid})`;
+
+/** Read-only for the signed-in owner, decided by `owned`. */
+export const ownerRead = (table: string, owned: SQL) =>
+  pgPolicy(`${table}_owner_select`, { for: 'select', to: authenticatedRole, using: owned });
+
+/** Readable by every signed-in user (shared reference data). */
+export const authenticatedRead = (table: string) =>
+  pgPolicy(`${table}_authenticated_select`, { for: 'select', to: authenticatedRole, using: sql`true` });
+
+/** Readable by anyone, signed in or not. */
+export const publicRead = (table: string) =>
+  pgPolicy(`${table}_public_select`, { for: 'select', to: [anonRole, authenticatedRole], using: sql`true` });

@@ -10,18 +10,25 @@ import { anonRole, authenticatedRole, authUid, serviceRole } from 'drizzle-orm/s
 export const serviceRoleAll = (table: string) =>
   pgPolicy(`${table}_service_role_all`, { for: 'all', to: serviceRole, using: sql`true`, withCheck: sql`true` });
 
-/** Rows owned through `user_id`: full CRUD for their owner, and the owner cannot be changed to someone else. */
-export const ownerCrud = (table: string, userId: AnyPgColumn) => [
-  pgPolicy(`${table}_owner_select`, { for: 'select', to: authenticatedRole, using: sql`${userId} = ${authUid}` }),
-  pgPolicy(`${table}_owner_insert`, { for: 'insert', to: authenticatedRole, withCheck: sql`${userId} = ${authUid}` }),
-  pgPolicy(`${table}_owner_update`, {
-    for: 'update',
-    to: authenticatedRole,
-    using: sql`${userId} = ${authUid}`,
-    withCheck: sql`${userId} = ${authUid}`,
-  }),
-  pgPolicy(`${table}_owner_delete`, { for: 'delete', to: authenticatedRole, using: sql`${userId} = ${authUid}` }),
-];
+/**
+ * Rows owned through `user_id`: full CRUD for their owner, and the owner cannot be changed to someone else.
+ * `references`: what a written row may also point at. Foreign keys are checked without RLS, so without it
+ * a user could hang their row on another user's account or template (see docs/security.md).
+ */
+export const ownerCrud = (table: string, userId: AnyPgColumn, references?: SQL) => {
+  const writable = references ? sql`${userId} = ${authUid} AND ${references}` : sql`${userId} = ${authUid}`;
+  return [
+    pgPolicy(`${table}_owner_select`, { for: 'select', to: authenticatedRole, using: sql`${userId} = ${authUid}` }),
+    pgPolicy(`${table}_owner_insert`, { for: 'insert', to: authenticatedRole, withCheck: writable }),
+    pgPolicy(`${table}_owner_update`, {
+      for: 'update',
+      to: authenticatedRole,
+      using: sql`${userId} = ${authUid}`,
+      withCheck: writable,
+    }),
+    pgPolicy(`${table}_owner_delete`, { for: 'delete', to: authenticatedRole, using: sql`${userId} = ${authUid}` }),
+  ];
+};
 
 /** `post_id` names a post of the signed-in user. */
 export const ownsPost = (postId: AnyPgColumn): SQL =>
@@ -30,6 +37,10 @@ export const ownsPost = (postId: AnyPgColumn): SQL =>
 /** `account_id` names an account of the signed-in user. */
 export const ownsAccount = (accountId: AnyPgColumn): SQL =>
   sql`${accountId} IN (SELECT a.id FROM social_accounts a WHERE a.user_id = ${authUid})`;
+
+/** `template_id` names a template of the signed-in user. */
+export const ownsTemplate = (templateId: AnyPgColumn): SQL =>
+  sql`${templateId} IN (SELECT ct.id FROM content_templates ct WHERE ct.user_id = ${authUid})`;
 
 /** Read-only for the signed-in owner, decided by `owned`. */
 export const ownerRead = (table: string, owned: SQL) =>

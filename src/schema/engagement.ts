@@ -8,6 +8,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  text,
   timestamp,
   uuid,
   varchar,
@@ -92,3 +93,55 @@ export const insertEngagementEventSchema = createInsertSchema(engagementEvents, 
 
 export type EngagementEvent = typeof engagementEvents.$inferSelect;
 export type NewEngagementEvent = typeof engagementEvents.$inferInsert;
+
+export const DEAD_LETTER_KINDS = ['event', 'webhook'] as const;
+export type DeadLetterKind = (typeof DEAD_LETTER_KINDS)[number];
+
+/**
+ * What ingestion could not store, kept instead of dropped: the raw input of the rejected row (`kind`
+ * 'event': an `EngagementEventInput`; 'webhook': a one-item webhook body the parser refused) with the
+ * field and reason. `replayDeadLetters()` retries pending rows through the same path and stamps
+ * `replayed_at` on the ones that are then stored. Service role only: payloads hold other people's
+ * comments and user ids, and no end user owns them until they resolve to a post.
+ */
+export const engagementDeadLetters = pgTable(
+  'engagement_dead_letters',
+  {
+    id: bigint('id', { mode: 'number' })
+      .primaryKey()
+      .generatedAlwaysAsIdentity({ name: 'engagement_dead_letters_id_seq' }),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Who sent it: 'api' by default, 'webhook:<platform>' for webhook bodies, or the caller's own label. */
+    source: varchar('source', { length: 100 }).notNull(),
+    platform: varchar('platform', { length: 50 }),
+    kind: varchar('kind', { length: 20 }).notNull().default('event'),
+    /** Position of the row in the batch (or of the item in the webhook body) it arrived in. */
+    batchIndex: integer('batch_index').notNull(),
+    field: varchar('field', { length: 200 }).notNull(),
+    reason: text('reason').notNull(),
+    payload: jsonb('payload').notNull(),
+    replayAttempts: integer('replay_attempts').notNull().default(0),
+    lastReplayAt: timestamp('last_replay_at', { withTimezone: true }),
+    replayedAt: timestamp('replayed_at', { withTimezone: true }),
+  },
+  (t) => [
+    // The replay queue: only rows still waiting, oldest first; replayed rows drop out of the index.
+    index('idx_engagement_dead_letters_pending')
+      .on(t.receivedAt, t.id)
+      .where(sql`${t.replayedAt} IS NULL`),
+    check('engagement_dead_letters_kind_valid', oneOf(t.kind, DEAD_LETTER_KINDS)),
+    check('engagement_dead_letters_batch_index_nonnegative', sql`${t.batchIndex} >= 0`),
+    check('engagement_dead_letters_replay_attempts_nonnegative', sql`${t.replayAttempts} >= 0`),
+    serviceRoleAll('engagement_dead_letters'),
+  ],
+);
+
+export const selectEngagementDeadLetterSchema = createSelectSchema(engagementDeadLetters);
+export const insertEngagementDeadLetterSchema = createInsertSchema(engagementDeadLetters, {
+  kind: z.enum(DEAD_LETTER_KINDS),
+  batchIndex: (s) => s.int().nonnegative(),
+  replayAttempts: (s) => s.int().nonnegative(),
+});
+
+export type EngagementDeadLetter = typeof engagementDeadLetters.$inferSelect;
+export type NewEngagementDeadLetter = typeof engagementDeadLetters.$inferInsert;

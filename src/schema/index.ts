@@ -6,3 +6,4 @@ export * from './engagement.js';
 export * from './analytics.js';
 export * from './trends.js';
 export * from './conversions.js';
+export * from './dashboard.js';

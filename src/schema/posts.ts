@@ -16,7 +16,7 @@ import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { oneOf, timestamps } from './_common.js';
-import { ownerCrud, serviceRoleAll } from './_rls.js';
+import { ownerCrud, ownsAccount, ownsTemplate, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 import { socialAccounts } from './accounts.js';
 import { contentTemplates } from './templates.js';
@@ -114,7 +114,11 @@ export const socialPosts = pgTable(
       'social_posts_hashtags_format',
       sql`array_position(${t.hashtags}, NULL) IS NULL AND array_to_string(${t.hashtags}, '|') !~ '[#[:space:]]' AND array_position(${t.hashtags}, '') IS NULL`,
     ),
-    ...ownerCrud('social_posts', t.userId),
+    ...ownerCrud(
+      'social_posts',
+      t.userId,
+      sql`(${t.accountId} IS NULL OR ${ownsAccount(t.accountId)}) AND (${t.templateId} IS NULL OR ${ownsTemplate(t.templateId)})`,
+    ),
     serviceRoleAll('social_posts'),
   ],
 );
@@ -130,13 +134,14 @@ const hashtag = z
   .transform((s) => s.trim().replace(/^#+/, ''))
   .pipe(z.string().min(1, 'empty hashtag').regex(/^[^#\s]+$/, 'a hashtag is one word without #'));
 
+// Columns with a database default stay optional on insert.
 const postRefinements = {
-  status: z.enum(POST_STATUSES),
+  status: z.enum(POST_STATUSES).optional(),
   mediaType: z.enum(MEDIA_TYPES),
   contentCategory: z.enum(CONTENT_CATEGORIES).nullish(),
   targetAudience: z.enum(TARGET_AUDIENCES).nullish(),
-  contentGoals: z.array(z.enum(CONTENT_GOALS)),
-  hashtags: z.array(hashtag),
+  contentGoals: z.array(z.enum(CONTENT_GOALS)).optional(),
+  hashtags: z.array(hashtag).optional(),
   publishAttempts: (s: z.ZodNumber) => s.int().nonnegative(),
 };
 
@@ -157,10 +162,7 @@ export const selectPostSchema = createSelectSchema(socialPosts);
 export const insertPostSchema = createInsertSchema(socialPosts, postRefinements).superRefine(statusNeedsTimestamps);
 export const updatePostSchema = createUpdateSchema(socialPosts, {
   ...postRefinements,
-  status: z.enum(POST_STATUSES).optional(),
   mediaType: z.enum(MEDIA_TYPES).optional(),
-  contentGoals: z.array(z.enum(CONTENT_GOALS)).optional(),
-  hashtags: z.array(hashtag).optional(),
 }).superRefine(statusNeedsTimestamps);
 
 export type SocialPost = typeof socialPosts.$inferSelect;

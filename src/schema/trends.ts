@@ -7,6 +7,7 @@ import {
   integer,
   numeric,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -16,9 +17,10 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { oneOf } from './_common.js';
-import { authenticatedRead, serviceRoleAll } from './_rls.js';
+import { oneOf, timestamps } from './_common.js';
+import { authenticatedRead, ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
+import { socialPosts } from './posts.js';
 
 export const TOPIC_TYPES = ['hashtag', 'keyword', 'mention'] as const;
 export const TREND_STATUSES = ['emerging', 'trending', 'declining', 'expired'] as const;
@@ -39,10 +41,17 @@ export const trendingTopics = pgTable(
     engagementScore: bigint('engagement_score', { mode: 'number' }).notNull().default(0),
     // Percent; the design's DECIMAL(5,2) overflowed at 1000 %, which viral topics pass.
     growthRate: numeric('growth_rate', { precision: 12, scale: 2, mode: 'number' }),
+    /** Mentions in the window before the last detection's window (the base of growth_rate). */
+    previousMentionCount: integer('previous_mention_count').notNull().default(0),
+    /** Highest window mention count seen while this row was active; trend_peak_date is when. */
+    peakMentionCount: integer('peak_mention_count').notNull().default(0),
+    engagementGrowthRate: numeric('engagement_growth_rate', { precision: 12, scale: 2, mode: 'number' }),
 
     trendStartDate: date('trend_start_date'),
     trendPeakDate: date('trend_peak_date'),
     trendStatus: varchar('trend_status', { length: 20 }).notNull().default('emerging'),
+    /** Status before the last detection run: a rerun for the same as_of starts from it (same rows twice). */
+    previousStatus: varchar('previous_status', { length: 20 }),
 
     fitnessRelevanceScore: smallint('fitness_relevance_score'),
     contentOpportunities: text('content_opportunities').array().notNull().default(sql`'{}'::text[]`),
@@ -64,12 +73,126 @@ export const trendingTopics = pgTable(
       .where(sql`${t.trendStatus} = 'trending'`),
     check('trending_topics_topic_type_valid', oneOf(t.topicType, TOPIC_TYPES)),
     check('trending_topics_trend_status_valid', oneOf(t.trendStatus, TREND_STATUSES)),
+    check('trending_topics_previous_status_valid', oneOf(t.previousStatus, TREND_STATUSES)),
+    check('trending_topics_previous_mention_count_nonnegative', sql`${t.previousMentionCount} >= 0`),
+    check('trending_topics_peak_mention_count_nonnegative', sql`${t.peakMentionCount} >= 0`),
+    // Detection updates a topic's one active (not expired) row, found through this index.
+    index('idx_trending_topics_active_topic')
+      .on(t.topicName, t.platformId)
+      .where(sql`${t.trendStatus} <> 'expired'`),
     check('trending_topics_mention_count_nonnegative', sql`${t.mentionCount} >= 0`),
     check('trending_topics_engagement_score_nonnegative', sql`${t.engagementScore} >= 0`),
     check('trending_topics_fitness_relevance_range', sql`${t.fitnessRelevanceScore} BETWEEN 0 AND 100`),
     check('trending_topics_topic_name_not_blank', sql`btrim(${t.topicName}) <> ''`),
     authenticatedRead('trending_topics'),
     serviceRoleAll('trending_topics'),
+  ],
+);
+
+export const MENTION_SOURCES = ['own_post', 'comment', 'external'] as const;
+export type MentionSource = (typeof MENTION_SOURCES)[number];
+
+/**
+ * One sighting of a topic: a hashtag of our published post, a hashtag in a comment on it, or an item of
+ * an external feed. Append-only facts; `topic_mention_hourly` is kept in step by triggers (migration
+ * `trend_detection`) so detection never has to aggregate a day of raw rows.
+ */
+export const topicMentions = pgTable(
+  'topic_mentions',
+  {
+    /** 64-bit hash of source, platform, the item's id and the topic (see `recordTopicMentions`): replays are no-ops. */
+    mentionKey: bigint('mention_key', { mode: 'bigint' }).primaryKey(),
+    mentionedAt: timestamp('mentioned_at', { withTimezone: true }).notNull(),
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => socialPlatforms.id),
+    engagementWeight: integer('engagement_weight').notNull().default(1),
+    // A deleted post keeps its mentions: they happened, and the trend they fed stays explainable.
+    postId: uuid('post_id').references(() => socialPosts.id, { onDelete: 'set null' }),
+    /** Normalised: lower case, no leading '#' or '@', single spaces (`normalize_topic_name`). */
+    topicName: varchar('topic_name', { length: 100 }).notNull(),
+    topicType: varchar('topic_type', { length: 20 }).notNull().default('hashtag'),
+    source: varchar('source', { length: 10 }).notNull(),
+  },
+  (t) => [
+    // Edge hours of a detection window and pruning read by time; whole hours come from the rollup.
+    index('idx_topic_mentions_mentioned_at').on(t.mentionedAt),
+    // ON DELETE SET NULL from social_posts, and a republished post replacing its own mentions.
+    index('idx_topic_mentions_post')
+      .on(t.postId)
+      .where(sql`${t.postId} IS NOT NULL`),
+    check('topic_mentions_topic_type_valid', oneOf(t.topicType, TOPIC_TYPES)),
+    check('topic_mentions_source_valid', oneOf(t.source, MENTION_SOURCES)),
+    check('topic_mentions_engagement_weight_range', sql`${t.engagementWeight} BETWEEN 0 AND 1000000000`),
+    check(
+      'topic_mentions_topic_name_normalized',
+      sql`${t.topicName} <> '' AND ${t.topicName} = lower(${t.topicName}) AND ${t.topicName} !~ '^[#@[:space:]]' AND ${t.topicName} !~ '[[:space:]]$'`,
+    ),
+    ownerRead('topic_mentions', ownsPost(t.postId)),
+    serviceRoleAll('topic_mentions'),
+  ],
+);
+
+/**
+ * Mentions per topic, platform and UTC hour, maintained by statement-level triggers on topic_mentions
+ * (insert, update, delete, truncate). Detection sums at most one row per topic per hour instead of one
+ * per mention, which is what keeps a million-mention window under a second.
+ */
+export const topicMentionHourly = pgTable(
+  'topic_mention_hourly',
+  {
+    bucketStart: timestamp('bucket_start', { withTimezone: true }).notNull(),
+    platformId: integer('platform_id')
+      .notNull()
+      .references(() => socialPlatforms.id),
+    mentionCount: integer('mention_count').notNull().default(0),
+    hashtagCount: integer('hashtag_count').notNull().default(0),
+    keywordCount: integer('keyword_count').notNull().default(0),
+    atMentionCount: integer('at_mention_count').notNull().default(0),
+    engagementWeight: bigint('engagement_weight', { mode: 'number' }).notNull().default(0),
+    topicName: varchar('topic_name', { length: 100 }).notNull(),
+  },
+  (t) => [
+    // bucket_start first: detection reads a range of hours.
+    primaryKey({ name: 'topic_mention_hourly_pkey', columns: [t.bucketStart, t.platformId, t.topicName] }),
+    check('topic_mention_hourly_counts_nonnegative', sql`${t.hashtagCount} >= 0 AND ${t.keywordCount} >= 0 AND ${t.atMentionCount} >= 0 AND ${t.engagementWeight} >= 0`),
+    check(
+      'topic_mention_hourly_total_matches',
+      sql`${t.mentionCount} = ${t.hashtagCount} + ${t.keywordCount} + ${t.atMentionCount}`,
+    ),
+    check('topic_mention_hourly_bucket_is_hour', sql`${t.bucketStart} = date_trunc('hour', ${t.bucketStart}, 'UTC')`),
+    authenticatedRead('topic_mention_hourly'),
+    serviceRoleAll('topic_mention_hourly'),
+  ],
+);
+
+export const LEXICON_MATCH_MODES = ['exact', 'contains'] as const;
+export type LexiconMatchMode = (typeof LEXICON_MATCH_MODES)[number];
+
+/**
+ * The fitness vocabulary that scores a topic's relevance (0-100). Data, not code: seeded by migration,
+ * edited with plain INSERT/UPDATE/DELETE, read by every detection run.
+ */
+export const fitnessLexicon = pgTable(
+  'fitness_lexicon',
+  {
+    /** Lower case, no '#', '@', spaces, '_' or '-' (topics are compared with those removed). */
+    term: varchar('term', { length: 100 }).primaryKey(),
+    weight: smallint('weight').notNull(),
+    /** `exact`: the whole topic; `contains`: anywhere in it (compound hashtags such as legdaymotivation). */
+    matchMode: varchar('match_mode', { length: 10 }).notNull().default('contains'),
+    /** Content category it points to; templates of this category become the topic's content opportunities. */
+    category: varchar('category', { length: 50 }),
+    ...timestamps,
+  },
+  (t) => [
+    check('fitness_lexicon_weight_range', sql`${t.weight} BETWEEN 1 AND 100`),
+    check('fitness_lexicon_match_mode_valid', oneOf(t.matchMode, LEXICON_MATCH_MODES)),
+    check('fitness_lexicon_term_format', sql`${t.term} = lower(${t.term}) AND ${t.term} ~ '^[^#@[:space:]_-]+$'`),
+    // Short substrings match inside unrelated words ('abs' in 'crabs'): they must be exact.
+    check('fitness_lexicon_contains_min_length', sql`${t.matchMode} = 'exact' OR char_length(${t.term}) >= 4`),
+    authenticatedRead('fitness_lexicon'),
+    serviceRoleAll('fitness_lexicon'),
   ],
 );
 

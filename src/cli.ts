@@ -228,7 +228,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }));
+    values = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }).values as typeof values;
   } catch (err) {
     io.err(`social-db ${name}: ${(err as Error).message}\nSee social-db ${name} --help.\n`);
     return EXIT.usage;

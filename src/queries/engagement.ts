@@ -1,0 +1,673 @@
+import { createHash } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
+import { isPostgresJs, queryRows, type Db } from '../db.js';
+import { AGE_RANGES, EVENT_TYPES, GENDERS, MAX_EVENT_VALUE, type DeadLetterKind } from '../schema/engagement.js';
+import { parseEngagementWebhook, type WebhookPlatform, type WebhookRejection } from './webhooks.js';
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/** Earliest event time accepted. Older is a bad clock or a unit mistake (seconds read as ms). */
+export const MIN_EVENT_TIMESTAMP = new Date('1970-01-01T00:00:00Z');
+/** How far ahead of now an event may be dated. Platforms' clocks drift; a decade ahead is a bug. */
+export const MAX_EVENT_FUTURE_MS = 10 * 366 * 24 * 3600 * 1000;
+/** Largest `eventMetadata` accepted, serialized: a long YouTube comment (10,000 characters) fits. */
+export const MAX_EVENT_METADATA_BYTES = 65_536;
+const INT4_MAX = 2_147_483_647;
+
+const NUL_MESSAGE = 'contains a NUL character (\\u0000), which PostgreSQL cannot store';
+
+/** A string PostgreSQL `text` can hold: no NUL, no lone UTF-16 surrogate. */
+const pgText = (max: number) =>
+  z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine((s) => !s.includes('\u0000'), NUL_MESSAGE)
+    .refine((s) => s.isWellFormed(), 'contains a lone UTF-16 surrogate (not valid Unicode)');
+
+const eventTimestamp = z
+  .union([z.date(), z.iso.datetime({ offset: true })], {
+    error: 'expected a Date or an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z',
+  })
+  .transform((v) => (typeof v === 'string' ? new Date(v) : v))
+  .refine((d) => !Number.isNaN(d.getTime()), 'not a valid date')
+  .refine((d) => d.getTime() >= MIN_EVENT_TIMESTAMP.getTime(), 'before 1970-01-01: a bad clock or seconds read as milliseconds')
+  .refine((d) => d.getTime() <= Date.now() + MAX_EVENT_FUTURE_MS, 'more than 10 years in the future');
+
+const eventMetadata = z.record(z.string(), z.unknown()).superRefine((m, ctx) => {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(m);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not JSON-serializable: ${(err as Error).message}` });
+    return;
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_EVENT_METADATA_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `larger than ${MAX_EVENT_METADATA_BYTES} bytes as JSON` });
+  } else if (text.includes('\\u0000')) {
+    ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
+  } else if (/\\ud[89a-f][0-9a-f]{2}/i.test(text)) {
+    ctx.addIssue({ code: 'custom', message: 'contains a lone UTF-16 surrogate (not valid Unicode)' });
+  }
+});
+
+/**
+ * One engagement event as callers and webhook parsers hand it in. The post is named either by
+ * `postId` (our uuid) or by `platform` + `platformPostId`; `platform` may accompany `postId` as a check.
+ */
+export const engagementEventInputSchema = z
+  .strictObject({
+    postId: z.guid('not a uuid').optional(),
+    platform: z
+      .string()
+      .max(50, 'at most 50 characters')
+      .regex(/^[a-z][a-z0-9_]*$/, 'a platform name: lower-case letters, digits and _')
+      .optional(),
+    platformPostId: pgText(100).pipe(z.string().min(1, 'must not be empty')).optional(),
+    eventType: z.enum(EVENT_TYPES, { error: `expected one of ${EVENT_TYPES.join(', ')}` }),
+    eventTimestamp,
+    platformEventId: pgText(500).pipe(z.string().min(1, 'must not be empty')).nullish(),
+    platformUserId: pgText(100).nullish(),
+    platformUsername: pgText(100).nullish(),
+    userFollowerCount: z
+      .number('expected an integer')
+      .int('expected an integer')
+      .min(0, 'must not be negative')
+      .max(INT4_MAX, `at most ${INT4_MAX}`)
+      .nullish(),
+    eventValue: z
+      .number('expected an integer')
+      .int('expected an integer')
+      .min(0, 'must not be negative')
+      .max(MAX_EVENT_VALUE, `at most ${MAX_EVENT_VALUE} (MAX_EVENT_VALUE)`)
+      .optional(),
+    countryCode: z
+      .string()
+      .transform((s) => s.trim().toUpperCase())
+      .pipe(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code, e.g. US'))
+      .nullish(),
+    ageRange: z.enum(AGE_RANGES, { error: `expected one of ${AGE_RANGES.join(', ')}` }).nullish(),
+    gender: z.enum(GENDERS, { error: `expected one of ${GENDERS.join(', ')}` }).nullish(),
+    eventMetadata: eventMetadata.nullish(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.postId === undefined && e.platformPostId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['postId'], message: 'name the post: postId, or platform + platformPostId' });
+    } else if (e.postId !== undefined && e.platformPostId !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['platformPostId'], message: 'give postId or platformPostId, not both' });
+    } else if (e.platformPostId !== undefined && e.platform === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['platform'], message: 'required with platformPostId' });
+    }
+  });
+
+/** What callers pass (timestamps as Date or ISO string). */
+export type EngagementEventInput = z.input<typeof engagementEventInputSchema>;
+type ValidEvent = z.output<typeof engagementEventInputSchema>;
+
+export interface EngagementRejection {
+  /** Position of the row in the `events` array passed in. */
+  index: number;
+  /** The input field at fault (`eventTimestamp`, `postId`, `eventMetadata.text`, ...). */
+  field: string;
+  error: string;
+}
+
+export interface RecordEngagementResult {
+  /** Rows actually stored by this call. */
+  inserted: number;
+  /** Valid rows already stored (by an earlier delivery, another writer, or earlier in this batch). */
+  duplicates: number;
+  rejected: EngagementRejection[];
+}
+
+export interface RecordEngagementOptions {
+  /** Label kept on dead letters, e.g. 'webhook:instagram' or 'backfill'. Default 'api'. */
+  source?: string;
+  /** Rows per INSERT statement. Default 25,000. */
+  chunkSize?: number;
+  /**
+   * INSERT statements in flight at once, each on its own pooled connection (postgres.js only; PGlite
+   * and transactions run one at a time). Default 2.
+   */
+  concurrency?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency keys
+
+/**
+ * First 64 bits of SHA-256 of `source` (UTF-8) as a signed bigint: equal to SQL
+ * `engagement_event_key(source)` (migration 0002), so rows written from SQL get the same keys.
+ */
+export function eventKey(source: string): bigint {
+  return createHash('sha256').update(source, 'utf8').digest().readBigInt64BE(0);
+}
+
+/**
+ * The string an event's key is the hash of. With the platform's own id of the comment/like/...:
+ * `<platform>:<platformEventId>` (platform ids are unique per platform, so the same event arriving
+ * by webhook and by backfill gets the same key). Without one:
+ * `<platform>:<post uuid>:<eventType>:<platformUserId or ''>:<eventTimestamp as ISO 8601 UTC, ms>`.
+ */
+export function eventKeySource(e: {
+  platform: string;
+  postId: string;
+  eventType: string;
+  eventTimestamp: Date;
+  platformEventId?: string | null;
+  platformUserId?: string | null;
+}): string {
+  if (e.platformEventId) return `${e.platform}:${e.platformEventId}`;
+  return `${e.platform}:${e.postId}:${e.eventType}:${e.platformUserId ?? ''}:${e.eventTimestamp.toISOString()}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function describeIssues(error: z.ZodError): { field: string; error: string } {
+  const [first, ...rest] = error.issues;
+  if (!first) return { field: '', error: 'invalid' };
+  const fieldOf = (i: z.core.$ZodIssue) => {
+    if (i.code === 'unrecognized_keys') return i.keys.join(', ');
+    return i.path.map(String).join('.');
+  };
+  const messageOf = (i: z.core.$ZodIssue) => (i.code === 'unrecognized_keys' ? 'unknown field' : i.message);
+  let error = messageOf(first);
+  if (rest.length > 0) error += `; also ${rest.map((i) => `${fieldOf(i) || '(row)'}: ${messageOf(i)}`).join('; ')}`;
+  return { field: fieldOf(first) || '(row)', error };
+}
+
+/** JSON text for a dead letter's payload: whatever the caller passed, made storable in jsonb. */
+function payloadJson(raw: unknown): string {
+  const storable = (_key: string, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    // jsonb cannot hold NUL or lone surrogates; U+FFFD keeps the rest of the text readable.
+    if (typeof v === 'string') return v.toWellFormed().replaceAll('\u0000', '\uFFFD');
+    return v;
+  };
+  try {
+    return JSON.stringify(raw === undefined ? null : raw, storable) ?? 'null';
+  } catch (err) {
+    return JSON.stringify({ unserializable: String(raw), error: (err as Error).message });
+  }
+}
+
+/** A PostgreSQL array literal of text elements (NULL for null); cast in SQL to the column's array type. */
+function textArray(values: (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    if (v === null || v === undefined) out += 'NULL';
+    else out += `"${v.replace(/["\\]/g, '\\$&')}"`;
+  }
+  return out + '}';
+}
+
+/** Same, for values that never need quoting (uuids, ISO times, integers). */
+function plainArray(values: (string | number | bigint | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    out += v === null || v === undefined ? 'NULL' : String(v);
+  }
+  return out + '}';
+}
+
+interface Row {
+  index: number;
+  postId: string;
+  ts: string;
+  key: bigint;
+  value: number;
+  followers: number | null;
+  type: string;
+  userId: string | null;
+  username: string | null;
+  country: string | null;
+  age: string | null;
+  gender: string | null;
+  metadata: string | null;
+}
+
+const DATA_OR_CONSTRAINT_ERROR = /^(22|23)/;
+
+function pgErrorOf(err: unknown): { code?: string; message: string; column_name?: string; constraint_name?: string } {
+  let e = err as { cause?: unknown; message: string };
+  while (e && e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  return e as { code?: string; message: string; column_name?: string; constraint_name?: string };
+}
+
+const COLUMN_TO_FIELD: Record<string, string> = {
+  post_id: 'postId',
+  event_timestamp: 'eventTimestamp',
+  event_key: 'platformEventId',
+  event_value: 'eventValue',
+  user_follower_count: 'userFollowerCount',
+  event_type: 'eventType',
+  platform_user_id: 'platformUserId',
+  platform_username: 'platformUsername',
+  country_code: 'countryCode',
+  age_range: 'ageRange',
+  gender: 'gender',
+  event_metadata: 'eventMetadata',
+};
+
+function fieldOfDbError(e: { column_name?: string; constraint_name?: string; message: string }): string {
+  if (e.column_name && COLUMN_TO_FIELD[e.column_name]) return COLUMN_TO_FIELD[e.column_name]!;
+  const haystack = `${e.constraint_name ?? ''} ${e.message}`;
+  for (const [column, field] of Object.entries(COLUMN_TO_FIELD)) if (haystack.includes(column)) return field;
+  return '(row)';
+}
+
+function insertStatement(rows: Row[]): SQL {
+  const col = <T extends string | number | bigint | null>(f: (r: Row) => T) => rows.map(f);
+  return sql`
+    WITH ins AS (
+      INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
+        platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+      SELECT * FROM unnest(
+        ${plainArray(col((r) => r.postId))}::text::uuid[],
+        ${plainArray(col((r) => r.ts))}::text::timestamptz[],
+        ${plainArray(col((r) => r.key))}::text::int8[],
+        ${plainArray(col((r) => r.value))}::text::int4[],
+        ${plainArray(col((r) => r.followers))}::text::int4[],
+        ${textArray(col((r) => r.type))}::text::varchar[],
+        ${textArray(col((r) => r.userId))}::text::varchar[],
+        ${textArray(col((r) => r.username))}::text::varchar[],
+        ${textArray(col((r) => r.country))}::text::bpchar[],
+        ${textArray(col((r) => r.age))}::text::varchar[],
+        ${textArray(col((r) => r.gender))}::text::varchar[],
+        ${textArray(col((r) => r.metadata))}::text::jsonb[]
+      ) AS u(post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
+             platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+      -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
+      -- and the btree is filled page by page.
+      ORDER BY 2, 3
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM ins`;
+}
+
+/**
+ * Inserts one chunk; returns the rows stored. A chunk the database refuses for a row's data (a rule
+ * added in SQL that the TypeScript checks do not know yet) is split until the bad rows are alone,
+ * so good rows are never lost with them.
+ */
+async function insertChunk(db: Db, rows: Row[], rejected: EngagementRejection[]): Promise<number> {
+  const inTransaction = db instanceof PgTransaction;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const run = (d: Db) => queryRows<{ n: number }>(d, insertStatement(rows));
+      // Inside a caller's transaction a failed statement would abort it: isolate it in a savepoint.
+      const result = inTransaction ? await db.transaction((tx) => run(tx)) : await run(db);
+      return result[0]?.n ?? 0;
+    } catch (err) {
+      const e = pgErrorOf(err);
+      if (e.code === '40P01' && attempt < 3) continue; // deadlock victim: ordered inserts make this rare
+      if (!e.code || !DATA_OR_CONSTRAINT_ERROR.test(e.code)) throw err;
+      if (rows.length === 1) {
+        rejected.push({ index: rows[0]!.index, field: fieldOfDbError(e), error: `refused by the database: ${e.message}` });
+        return 0;
+      }
+      const half = rows.length >> 1;
+      return (
+        (await insertChunk(db, rows.slice(0, half), rejected)) + (await insertChunk(db, rows.slice(half), rejected))
+      );
+    }
+  }
+}
+
+interface PostRef {
+  postId: string;
+  platform: string;
+}
+
+/** Every post the batch names, in one query: by uuid, and by (platform, platform_post_id). */
+async function resolvePosts(
+  db: Db,
+  valid: ValidEvent[],
+): Promise<{ byId: Map<string, PostRef>; byPlatform: Map<string, PostRef>; platforms: Set<string> }> {
+  const ids = new Set<string>();
+  const pairs = new Map<string, [string, string]>();
+  const names = new Set<string>();
+  for (const e of valid) {
+    if (e.postId !== undefined) ids.add(e.postId.toLowerCase());
+    if (e.platform !== undefined) names.add(e.platform);
+    if (e.platformPostId !== undefined && e.platform !== undefined) {
+      pairs.set(`${e.platform}\u0000${e.platformPostId}`, [e.platform, e.platformPostId]);
+    }
+  }
+  const byId = new Map<string, PostRef>();
+  const byPlatform = new Map<string, PostRef>();
+  const platforms = new Set<string>();
+  if (ids.size === 0 && pairs.size === 0) return { byId, byPlatform, platforms };
+  const pairList = [...pairs.values()];
+  const rows = await queryRows<{ via: string; platform: string; platform_post_id: string | null; post_id: string | null }>(
+    db,
+    sql`
+      SELECT 'id' AS via, pl.name AS platform, NULL::text AS platform_post_id, p.id::text AS post_id
+      FROM social_posts p JOIN social_platforms pl ON pl.id = p.platform_id
+      WHERE p.id = ANY(${plainArray([...ids])}::text::uuid[])
+      UNION ALL
+      SELECT 'pair', r.platform, r.platform_post_id, p.id::text
+      FROM unnest(${textArray(pairList.map((x) => x[0]))}::text::text[], ${textArray(pairList.map((x) => x[1]))}::text::text[])
+        AS r(platform, platform_post_id)
+      JOIN social_platforms pl ON pl.name = r.platform
+      JOIN social_posts p ON p.platform_id = pl.id AND p.platform_post_id = r.platform_post_id
+      UNION ALL
+      SELECT 'platform', pl.name, NULL, NULL FROM social_platforms pl
+      WHERE pl.name = ANY(${textArray([...names])}::text::text[])`,
+  );
+  for (const r of rows) {
+    if (r.via === 'id') byId.set(r.post_id!, { postId: r.post_id!, platform: r.platform });
+    else if (r.via === 'pair') byPlatform.set(`${r.platform}\u0000${r.platform_post_id}`, { postId: r.post_id!, platform: r.platform });
+    else platforms.add(r.platform);
+  }
+  return { byId, byPlatform, platforms };
+}
+
+interface DeadLetter {
+  source: string;
+  platform: string | null;
+  kind: DeadLetterKind;
+  index: number;
+  field: string;
+  reason: string;
+  payloadJson: string;
+}
+
+/** Writes dead letters, a few thousand per statement. */
+export async function writeDeadLetters(db: Db, letters: DeadLetter[]): Promise<void> {
+  for (let start = 0; start < letters.length; start += 5_000) {
+    const parts = letters.slice(start, start + 5_000).map(
+      (l) =>
+        `{"source":${JSON.stringify(l.source.slice(0, 100))},"platform":${JSON.stringify(l.platform?.slice(0, 50) ?? null)},` +
+        `"kind":${JSON.stringify(l.kind)},"batch_index":${l.index},"field":${JSON.stringify(l.field.slice(0, 200))},` +
+        `"reason":${JSON.stringify(l.reason.replaceAll('\u0000', '\uFFFD'))},"payload":${l.payloadJson}}`,
+    );
+    await db.execute(sql`
+      INSERT INTO engagement_dead_letters (source, platform, kind, batch_index, field, reason, payload)
+      SELECT r.source, r.platform, r.kind, r.batch_index, r.field, r.reason, r.payload
+      FROM jsonb_to_recordset(${`[${parts.join(',')}]`}::text::jsonb)
+        AS r(source varchar, platform varchar, kind varchar, batch_index int, field varchar, reason text, payload jsonb)`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingestion
+
+interface IngestOptions extends RecordEngagementOptions {
+  deadLetter: boolean;
+}
+
+async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): Promise<RecordEngagementResult> {
+  const source = opts.source ?? 'api';
+  const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? 25_000));
+  const rejected: EngagementRejection[] = [];
+
+  // 1. Validate every row; bad rows are set aside, never thrown.
+  const valid: ValidEvent[] = [];
+  const validIndex: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const parsed = engagementEventInputSchema.safeParse(events[i]);
+    if (parsed.success) {
+      valid.push(parsed.data);
+      validIndex.push(i);
+    } else {
+      rejected.push({ index: i, ...describeIssues(parsed.error) });
+    }
+  }
+
+  // 2. The posts they name must exist (there is no foreign key to check it for us).
+  const { byId, byPlatform, platforms } = await resolvePosts(db, valid);
+  const rows: Row[] = [];
+  for (let v = 0; v < valid.length; v++) {
+    const e = valid[v]!;
+    const index = validIndex[v]!;
+    let post: PostRef | undefined;
+    if (e.postId !== undefined) {
+      post = byId.get(e.postId.toLowerCase());
+      if (!post) {
+        rejected.push({ index, field: 'postId', error: `no post with id ${e.postId}` });
+        continue;
+      }
+      if (e.platform !== undefined && e.platform !== post.platform) {
+        rejected.push({ index, field: 'platform', error: `post ${e.postId} is on ${post.platform}, not ${e.platform}` });
+        continue;
+      }
+    } else {
+      post = byPlatform.get(`${e.platform}\u0000${e.platformPostId}`);
+      if (!post) {
+        if (!platforms.has(e.platform!)) rejected.push({ index, field: 'platform', error: `unknown platform '${e.platform}'` });
+        else rejected.push({ index, field: 'platformPostId', error: `no ${e.platform} post with platform_post_id '${e.platformPostId}'` });
+        continue;
+      }
+    }
+    rows.push({
+      index,
+      postId: post.postId,
+      ts: e.eventTimestamp.toISOString(),
+      key: eventKey(eventKeySource({ ...e, platform: post.platform, postId: post.postId })),
+      value: e.eventValue ?? 1,
+      followers: e.userFollowerCount ?? null,
+      type: e.eventType,
+      userId: e.platformUserId ?? null,
+      username: e.platformUsername ?? null,
+      country: e.countryCode ?? null,
+      age: e.ageRange ?? null,
+      gender: e.gender ?? null,
+      metadata: e.eventMetadata == null ? null : JSON.stringify(e.eventMetadata),
+    });
+  }
+
+  // 3. Insert in chunks, a fixed 12 parameters each whatever the size. Each chunk is one statement,
+  //    atomic on its own; chunks run `concurrency` at a time on separate pooled connections.
+  const chunks: Row[][] = [];
+  for (let start = 0; start < rows.length; start += chunkSize) chunks.push(rows.slice(start, start + chunkSize));
+  const parallel = isPostgresJs(db) && !(db instanceof PgTransaction) ? Math.max(1, opts.concurrency ?? 2) : 1;
+  const rejectedBeforeInsert = rejected.length;
+  let inserted = 0;
+  let next = 0;
+  let committed = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      try {
+        const n = await insertChunk(db, chunk, rejected);
+        inserted += n;
+        committed += chunk.length;
+      } catch (err) {
+        throw new Error(
+          `recordEngagementEvents: an insert failed after ${committed} of ${rows.length} valid rows were stored ` +
+            `(${inserted} new). Retrying the whole call is safe: stored rows are skipped as duplicates. ` +
+            `Cause: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+
+  const refusedByDb = rejected.length - rejectedBeforeInsert;
+  rejected.sort((a, b) => a.index - b.index);
+
+  // 4. Keep what was refused, with its raw input.
+  if (opts.deadLetter && rejected.length > 0) {
+    await writeDeadLetters(
+      db,
+      rejected.map((r) => {
+        const raw = events[r.index];
+        const platform =
+          raw && typeof raw === 'object' && typeof (raw as { platform?: unknown }).platform === 'string'
+            ? ((raw as { platform: string }).platform as string)
+            : null;
+        return { source, platform, kind: 'event', index: r.index, field: r.field, reason: r.error, payloadJson: payloadJson(raw) };
+      }),
+    );
+  }
+
+  return { inserted, duplicates: rows.length - refusedByDb - inserted, rejected };
+}
+
+/**
+ * Stores a batch of engagement events of any size: validated in TypeScript, posts resolved in one
+ * query, inserted with `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` in chunks.
+ * Bad rows (invalid fields, unknown posts) are returned in `rejected` with the field at fault and
+ * kept in `engagement_dead_letters`; they never stop the good rows. Redelivered events are counted in
+ * `duplicates`, not stored twice. Does not touch analytics: the rollup turns events into analytics in bulk.
+ *
+ * A database failure that is not about a row's data (connection lost, disk full) throws; chunks
+ * already committed stay, and calling again with the same batch is safe.
+ */
+export async function recordEngagementEvents(
+  db: Db,
+  events: readonly EngagementEventInput[],
+  opts: RecordEngagementOptions = {},
+): Promise<RecordEngagementResult> {
+  return ingest(db, events, { ...opts, deadLetter: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks end to end
+
+export interface IngestWebhookResult extends RecordEngagementResult {
+  /** Items of the body that could not be read as engagement (also dead-lettered, kind 'webhook'). */
+  parseRejected: WebhookRejection[];
+  /** Items that are not engagement with a post (e.g. a plain direct message), with the reason. */
+  ignored: { index: number; reason: string }[];
+}
+
+/**
+ * Parses a platform's webhook body and stores its events: `rejected` indexes refer to the parsed
+ * events, `parseRejected` to the body's items. Verify the signature first (`verifyWebhookSignature`).
+ */
+export async function ingestEngagementWebhook(
+  db: Db,
+  platform: WebhookPlatform,
+  payload: unknown,
+  opts: Omit<RecordEngagementOptions, 'source'> = {},
+): Promise<IngestWebhookResult> {
+  const source = `webhook:${platform}`;
+  const parsed = parseEngagementWebhook(platform, payload);
+  const result = await ingest(db, parsed.events, { ...opts, source, deadLetter: true });
+  if (parsed.rejected.length > 0) {
+    await writeDeadLetters(
+      db,
+      parsed.rejected.map((r) => ({
+        source,
+        platform,
+        kind: 'webhook',
+        index: r.index,
+        field: r.field,
+        reason: r.error,
+        payloadJson: payloadJson(r.payload),
+      })),
+    );
+  }
+  return { ...result, parseRejected: parsed.rejected, ignored: parsed.ignored };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dead letters
+
+export const replayDeadLettersSchema = z.strictObject({
+  /** Only these dead letters (still pending ones; replayed ones are skipped). */
+  ids: z.array(z.number().int().positive()).optional(),
+  /** Only dead letters of this source, e.g. 'webhook:instagram'. */
+  source: z.string().min(1).max(100).optional(),
+  /** At most this many, oldest first. Default 10,000. */
+  limit: z.number().int().positive().max(1_000_000).optional(),
+});
+export type ReplayDeadLettersOptions = z.input<typeof replayDeadLettersSchema>;
+
+export interface ReplayDeadLettersResult {
+  /** Pending dead letters taken (rows locked by a concurrent replay are skipped, not waited for). */
+  attempted: number;
+  /** Now stored (or found already stored) and stamped `replayed_at`. */
+  replayed: number;
+  inserted: number;
+  duplicates: number;
+  /** Still refused: their field and reason are updated and `replay_attempts` counts the try. */
+  stillFailing: { id: number; field: string; error: string }[];
+}
+
+/**
+ * Retries pending dead letters through the same validation and insert path (e.g. after the post
+ * they name was created). Runs in one transaction; the dead letters it takes are row-locked
+ * (`FOR UPDATE SKIP LOCKED`), so concurrent replays never store or stamp the same row twice.
+ */
+export async function replayDeadLetters(db: Db, opts: ReplayDeadLettersOptions = {}): Promise<ReplayDeadLettersResult> {
+  const o = replayDeadLettersSchema.parse(opts);
+  return db.transaction(async (tx) => {
+    const filters: SQL[] = [sql`replayed_at IS NULL`];
+    if (o.ids) filters.push(sql`id = ANY(${plainArray(o.ids)}::text::bigint[])`);
+    if (o.source) filters.push(sql`source = ${o.source}`);
+    const letters = await queryRows<{ id: string | number; kind: DeadLetterKind; platform: string | null; payload: unknown }>(
+      tx,
+      sql`SELECT id, kind, platform, payload FROM engagement_dead_letters
+          WHERE ${sql.join(filters, sql` AND `)}
+          ORDER BY received_at, id
+          LIMIT ${o.limit ?? 10_000}
+          FOR UPDATE SKIP LOCKED`,
+    );
+
+    // Every dead letter becomes zero or more events; remember which letter each came from.
+    const events: unknown[] = [];
+    const origin: number[] = [];
+    const failed = new Map<number, { field: string; error: string }>();
+    const ids = letters.map((l) => Number(l.id));
+    letters.forEach((l, i) => {
+      const id = ids[i]!;
+      if (l.kind === 'event') {
+        events.push(l.payload);
+        origin.push(id);
+        return;
+      }
+      const parsed = parseEngagementWebhook((l.platform ?? '') as WebhookPlatform, l.payload);
+      const first = parsed.rejected[0];
+      if (first) failed.set(id, { field: first.field, error: first.error });
+      else if (parsed.events.length === 0) failed.set(id, { field: '(body)', error: 'no engagement event in this body' });
+      for (const e of parsed.events) {
+        events.push(e);
+        origin.push(id);
+      }
+    });
+
+    const result = await ingest(tx, events, { deadLetter: false });
+    for (const r of result.rejected) {
+      const id = origin[r.index]!;
+      if (!failed.has(id)) failed.set(id, { field: r.field, error: r.error });
+    }
+
+    const done = ids.filter((id) => !failed.has(id));
+    const still = [...failed.entries()].map(([id, f]) => ({ id, ...f }));
+    if (done.length > 0) {
+      await tx.execute(sql`
+        UPDATE engagement_dead_letters
+        SET replayed_at = now(), last_replay_at = now(), replay_attempts = replay_attempts + 1
+        WHERE id = ANY(${plainArray(done)}::text::bigint[])`);
+    }
+    if (still.length > 0) {
+      await tx.execute(sql`
+        UPDATE engagement_dead_letters d
+        SET last_replay_at = now(), replay_attempts = d.replay_attempts + 1,
+            field = left(f.field, 200), reason = f.reason
+        FROM unnest(${plainArray(still.map((s) => s.id))}::text::bigint[],
+                    ${textArray(still.map((s) => s.field))}::text::text[],
+                    ${textArray(still.map((s) => s.error))}::text::text[]) AS f(id, field, reason)
+        WHERE d.id = f.id`);
+    }
+    return {
+      attempted: letters.length,
+      replayed: done.length,
+      inserted: result.inserted,
+      duplicates: result.duplicates,
+      stillFailing: still.sort((a, b) => a.id - b.id),
+    };
+  });
+}

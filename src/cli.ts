@@ -5,10 +5,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { close, type Db } from './db.js';
 import { migrate } from './migrate.js';
 import { formatReport, runDoctor } from './cli/doctor.js';
-import { runDemo } from './cli/demo.js';
 import { CliError, EXIT, EXIT_CODES_HELP, explain, openTarget, resolveTarget, type Target } from './cli/target.js';
-import { feature } from './demo/features.js';
-import { table } from './demo/dashboard.js';
+import { table } from './demo/table.js';
 
 export interface Io {
   out(s: string): void;
@@ -93,29 +91,53 @@ ${EXIT_CODES_HELP}
   maintain: {
     help: `Usage: social-db maintain [options]
 
-Runs the maintenance jobs once, as the scheduled job does: creates the monthly partitions of
-engagement_events ahead, moves rows waiting in the DEFAULT partition into their month, archives
-months past retention, and prints what each step did. Use it from an external scheduler where
-pg_cron is not available (PGlite, managed servers without it), or by hand after \`doctor\` complains.
+Runs the maintenance jobs once (run_social_maintenance(), as the pg_cron schedule does): creates the
+monthly partitions of engagement_events ahead and moves rows waiting in the DEFAULT partition into
+their month, refreshes post analytics, trends, template figures and the dashboard views, and when a
+month has passed the retention, archives it. Prints each step with its time; a failing step is
+reported and the others still run. Use it from an external scheduler where pg_cron is not available
+(PGlite, servers without it), or by hand after \`doctor\` complains.
 
+Options:
+  --retention <n>(y|m|d)  archive whole months older than this (default 2y), e.g. 18m, 400d
+  --archive               run the archive step even if no month looks due
+  --no-archive            skip the archive step
+  --json                  print the report as JSON
 ${CONNECTION_HELP}
 
 ${EXIT_CODES_HELP}
 `,
-    options: connectionOptions,
+    options: {
+      ...connectionOptions,
+      retention: { type: 'string' },
+      archive: { type: 'boolean' },
+      'no-archive': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     async run(values, io) {
       const target = resolveTarget(values as { 'database-url'?: string; pglite?: string }, io.env);
-      const runMaintenance = feature('runMaintenance');
-      if (!runMaintenance) {
-        throw new CliError('maintain: runMaintenance is not in this version of the package', EXIT.unhealthy);
-      }
+      if (values.archive && values['no-archive']) throw new CliError('--archive and --no-archive exclude each other', EXIT.usage);
+      const retention = retentionFlag(values.retention as string | undefined);
+      const { runMaintenance } = await import('./queries/maintenance.js');
       return withDb(target, io, async (db) => {
-        const report: unknown = await runMaintenance(db);
-        io.out(`${formatMaintenance(report)}\n`);
-        const failed = Array.isArray(report)
-          ? report.some((s) => (s as { ok?: boolean; status?: string }).ok === false || (s as { status?: string }).status === 'failed')
-          : (report as { ok?: boolean } | null)?.ok === false;
-        return failed ? EXIT.unhealthy : EXIT.ok;
+        const report = await runMaintenance(db, {
+          ...(retention ? { retention } : {}),
+          ...(values.archive ? { archive: true } : values['no-archive'] ? { archive: false } : {}),
+        });
+        if (values.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+        else {
+          io.out(
+            `${table(
+              report.steps.map((s) => ({
+                step: s.step,
+                status: s.skipped ? 'skipped' : s.ok ? 'ok' : 'FAILED',
+                ms: Math.round(s.ms),
+                result: s.error ? `${s.error}${s.sqlstate ? ` (${s.sqlstate})` : ''}` : s.skipped ? s.reason : summarizeResult(s.result),
+              })),
+            )}\n\n${report.ok ? 'maintenance done' : 'maintenance finished with failed steps'} in ${Math.round(report.ms)} ms\n`,
+          );
+        }
+        return report.ok ? EXIT.ok : EXIT.unhealthy;
       });
     },
   },
@@ -184,6 +206,7 @@ ${EXIT_CODES_HELP}
     },
     async run(values, io) {
       const target = resolveTarget(values as { 'database-url'?: string; pglite?: string }, io.env);
+      const { runDemo } = await import('./cli/demo.js');
       return runDemo(target, {
         seed: intFlag(values, 'seed', 0, 2 ** 32 - 1),
         days: intFlag(values, 'days', 1, 365),
@@ -204,14 +227,23 @@ function intFlag(values: Record<string, unknown>, name: string, min: number, max
   return n;
 }
 
-function formatMaintenance(report: unknown): string {
-  if (Array.isArray(report)) return table(report as Record<string, unknown>[]);
-  if (report && typeof report === 'object') {
-    return Object.entries(report as Record<string, unknown>)
-      .map(([k, v]) => (Array.isArray(v) ? `${k}:\n${table(v as Record<string, unknown>[])}` : `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`))
-      .join('\n');
+/** `18m`, `2y`, `400d` as a retention period. */
+function retentionFlag(v: string | undefined): { years?: number; months?: number; days?: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,5})\s*(y|m|d)$/i.exec(v.trim());
+  if (!m || Number(m[1]) === 0) {
+    throw new CliError(`--retention: expected a positive number with y, m or d (e.g. 2y, 18m, 400d), got "${v}"`, EXIT.usage);
   }
-  return String(report);
+  const n = Number(m[1]);
+  const unit = m[2]!.toLowerCase();
+  return unit === 'y' ? { years: n } : unit === 'm' ? { months: n } : { days: n };
+}
+
+function summarizeResult(result: unknown): string {
+  if (result == null) return '';
+  if (Array.isArray(result)) return `${result.length} row(s)`;
+  if (typeof result === 'object') return JSON.stringify(result).slice(0, 80);
+  return String(result);
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */

@@ -13,10 +13,38 @@ export {
   selectPostSchema,
   insertEngagementEventSchema,
   selectEngagementEventSchema,
+  insertEngagementDeadLetterSchema,
+  selectEngagementDeadLetterSchema,
   insertPostAnalyticsSchema,
   selectPostAnalyticsSchema,
   insertTrendingTopicSchema,
   selectTrendingTopicSchema,
+  topicMentionInputSchema,
+  insertTopicMentionSchema,
+  selectTopicMentionSchema,
+  insertFitnessLexiconSchema,
+  selectFitnessLexiconSchema,
   insertConversionSchema,
   selectConversionSchema,
+  recordConversionInputSchema,
 } from './schema/index.js';
+export { engagementEventInputSchema, replayDeadLettersSchema } from './queries/engagement.js';
+export {
+  topContentParamsSchema,
+  dailyPlatformMetricsFiltersSchema,
+  postEngagementOverTimeParamsSchema,
+  bestPostingHoursParamsSchema,
+} from './queries/dashboard.js';
+export { conversionFunnelParamsSchema } from './queries/conversions.js';
+export {
+  detectTrendingTopicsOptionsSchema,
+  trendingTopicFiltersSchema,
+  pruneTopicMentionsOptionsSchema,
+} from './queries/trends.js';
+export {
+  retentionSchema,
+  ensurePartitionsOptionsSchema,
+  archiveOptionsSchema,
+  maintenanceOptionsSchema,
+} from './queries/maintenance.js';
+export { syncApiGrantsParamsSchema, auditSecurityParamsSchema } from './queries/security.js';

@@ -39,11 +39,11 @@ export async function runDemo(target: Target, options: Omit<DemoOptions, 'out'>,
     );
 
     write('\nRollups and trend detection\n');
-    for (const step of await runRollups(db, data.from)) {
+    for (const step of await runRollups(db, data.from, data.to)) {
       write(`  ${step.ok ? '✓' : '–'} ${step.name}: ${step.detail}${step.ms !== undefined ? ` (${Math.round(step.ms)} ms)` : ''}\n`);
     }
 
-    await printDashboard(db, write, { days: options.days ?? 30 });
+    await printDashboard(db, write, { days: options.days ?? 30, to: data.to });
 
     const counts = await queryRows<{ posts: number; events: number }>(
       db,

@@ -111,6 +111,8 @@ interface PgErrorLike {
 /** Turns a driver or server error into a message a person can act on, with the matching exit code. */
 export function explain(err: unknown, target?: Target): CliError {
   if (err instanceof CliError) return err;
+  // Drizzle wraps driver errors ("Failed query: ...") with the server's error as `cause`.
+  while (err instanceof Error && err.cause !== undefined && !(err as PgErrorLike).code) err = err.cause;
   // Node reports a host with several addresses (localhost: ::1 and 127.0.0.1) as an AggregateError.
   const inner = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err;
   const e = { ...((inner ?? {}) as PgErrorLike), code: (err as PgErrorLike)?.code ?? (inner as PgErrorLike)?.code };
@@ -122,7 +124,8 @@ export function explain(err: unknown, target?: Target): CliError {
 
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'ECONNRESET'].includes(code)) {
     const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve' : code === 'ECONNREFUSED' ? 'nothing is listening there' : 'the connection timed out';
-    return new CliError(`cannot reach the database at ${where}: ${why} (${code}).\nIs the server running? ${setUrl}.`, EXIT.unreachable);
+    const check = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'Check the host in the URL.' : 'Is the server running, on that host and port?';
+    return new CliError(`cannot reach the database at ${where}: ${why} (${code}).\n${check} ${setUrl}.`, EXIT.unreachable);
   }
   if (code === '28P01' || code === '28000') {
     return new CliError(`the server at ${where} refused the login: ${message}.\nCheck the user and password in the URL. ${setUrl}.`, EXIT.unreachable);

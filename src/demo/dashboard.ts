@@ -1,6 +1,16 @@
 import type { Db } from '../db.js';
-import { CONTENT_CATEGORIES } from '../schema/index.js';
+import { getConversionFunnel, refreshEngagedUsers } from '../queries/conversions.js';
+import {
+  getBestPostingHours,
+  getDailyPlatformMetrics,
+  getTopContentByCategory,
+  refreshDailyPlatformMetrics,
+  refreshTemplatePerformance,
+} from '../queries/dashboard.js';
+import { detectTrendingTopics, getTrendingTopics } from '../queries/trends.js';
+import { CONTENT_CATEGORIES, socialPlatforms } from '../schema/index.js';
 import { feature } from './features.js';
+import { table } from './table.js';
 
 type Row = Record<string, unknown>;
 type Write = (s: string) => void;
@@ -12,25 +22,28 @@ export interface RollupStep {
   ms?: number;
 }
 
-/** Runs what the scheduled jobs would: post analytics, daily platform metrics, template performance, trend detection. */
-export async function runRollups(db: Db, since: Date): Promise<RollupStep[]> {
-  const steps: [string, Record<string, unknown> | undefined][] = [
-    ['refreshPostAnalytics', { since }],
-    ['refreshDailyPlatformMetrics', undefined],
-    ['refreshTemplatePerformance', undefined],
-    ['detectTrendingTopics', {}],
-  ];
+async function timed(name: string, run: () => Promise<unknown>): Promise<RollupStep> {
+  const started = performance.now();
+  const res = await run();
+  return { name, ok: true, detail: summarize(res), ms: performance.now() - started };
+}
+
+/**
+ * Runs what the scheduled jobs would: post analytics from the events, the dashboard's materialized
+ * views and template figures, then trend detection over the last three days of mentions up to `asOf`.
+ */
+export async function runRollups(db: Db, since: Date, asOf: Date): Promise<RollupStep[]> {
   const results: RollupStep[] = [];
-  for (const [name, params] of steps) {
-    const fn = feature(name);
-    if (!fn) {
-      results.push({ name, ok: false, detail: 'not available yet' });
-      continue;
-    }
-    const started = performance.now();
-    const res: unknown = params === undefined ? await fn(db) : await fn(db, params);
-    results.push({ name, ok: true, detail: summarize(res), ms: performance.now() - started });
-  }
+  const refreshPostAnalytics = await feature('refreshPostAnalytics');
+  results.push(
+    refreshPostAnalytics
+      ? await timed('refreshPostAnalytics', () => refreshPostAnalytics(db, { since }))
+      : { name: 'refreshPostAnalytics', ok: false, detail: 'not available yet' },
+  );
+  results.push(await timed('refreshDailyPlatformMetrics', () => refreshDailyPlatformMetrics(db)));
+  results.push(await timed('refreshTemplatePerformance', () => refreshTemplatePerformance(db)));
+  results.push(await timed('refreshEngagedUsers', () => refreshEngagedUsers(db)));
+  results.push(await timed('detectTrendingTopics', () => detectTrendingTopics(db, { windowHours: 72, asOf })));
   return results;
 }
 
@@ -47,83 +60,96 @@ function summarize(res: unknown): string {
   return String(res);
 }
 
-/** Text for one value in a table cell. */
-export function cell(v: unknown): string {
-  if (v == null) return '–';
-  if (v instanceof Date) return v.toISOString().replace('T', ' ').slice(0, 16);
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) return v.toLocaleString('en-US');
-    return Math.abs(v) < 1 ? v.toFixed(4) : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  }
-  if (typeof v === 'bigint') return v.toLocaleString('en-US');
-  if (Array.isArray(v)) return v.map(cell).join(' ');
-  if (typeof v === 'object') return JSON.stringify(v);
-  const s = String(v);
-  return s.length > 42 ? `${s.slice(0, 41)}…` : s;
-}
-
-/** A plain-text table; `columns` picks and orders the keys, else every scalar key of the first row. */
-export function table(rows: Row[], columns?: string[]): string {
-  if (rows.length === 0) return '  (no rows)';
-  const cols = columns ?? Object.keys(rows[0]!).filter((k) => !/(^id$|_id$|Id$)/.test(k) || k === 'postId');
-  const body = rows.map((r) => cols.map((c) => cell(r[c])));
-  const widths = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
-  const right = cols.map((c) => rows.every((r) => r[c] == null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
-  const fmt = (vals: string[]) =>
-    '  ' + vals.map((v, i) => (right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
-  return [fmt(cols), '  ' + widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
-}
-
 function heading(write: Write, title: string) {
   write(`\n${title}\n${'═'.repeat(title.length)}\n`);
 }
 
-async function section(write: Write, title: string, fnName: string, run: (fn: NonNullable<ReturnType<typeof feature>>) => Promise<void>) {
-  heading(write, title);
-  const fn = feature(fnName);
-  if (!fn) {
-    write(`  not available yet (${fnName} is not in the package)\n`);
-    return;
-  }
-  await run(fn);
-}
-
-function rowsOf(res: unknown): Row[] {
-  if (Array.isArray(res)) return res as Row[];
-  if (res && typeof res === 'object' && Array.isArray((res as { rows?: unknown }).rows)) return (res as { rows: Row[] }).rows;
-  return res && typeof res === 'object' ? [res as Row] : [];
-}
-
 /** Prints the dashboard: top content by category, daily platform metrics, best hours, trending topics, conversion funnel. */
-export async function printDashboard(db: Db, write: Write, options: { days?: number } = {}): Promise<void> {
+export async function printDashboard(db: Db, write: Write, options: { days?: number; to?: Date } = {}): Promise<void> {
   const days = options.days ?? 30;
+  const to = options.to ?? new Date();
+  const platforms = new Map((await db.select({ id: socialPlatforms.id, name: socialPlatforms.name }).from(socialPlatforms)).map((p) => [p.id, p.name]));
 
-  await section(write, `Top content by category (last ${days} days)`, 'getTopContentByCategory', async (fn) => {
-    for (const category of CONTENT_CATEGORIES) {
-      const rows = rowsOf(await fn(db, { category, days, limit: 3 }));
-      if (rows.length === 0) continue;
-      write(`\n  ${category}\n${table(rows)}\n`);
-    }
-  });
+  heading(write, `Top content by category (last ${days} days, by engagement rate)`);
+  let shown = 0;
+  for (const category of CONTENT_CATEGORIES) {
+    const rows = await getTopContentByCategory(db, { category, days, limit: 3 });
+    if (rows.length === 0) continue;
+    shown++;
+    write(
+      `\n  ${category}\n${table(
+        rows.map((r) => ({
+          caption: r.caption,
+          platform: platforms.get(r.platformId),
+          published: r.publishedAt,
+          rate: r.engagementRate,
+          engagement: r.totalEngagement,
+          views: r.viewsCount,
+          conversions: r.conversionCount,
+          revenue: r.revenue,
+        })),
+      )}\n`,
+    );
+  }
+  if (shown === 0) write('  (no rated posts: post analytics have not been computed)\n');
 
-  await section(write, 'Daily platform metrics (last 7 days)', 'getDailyPlatformMetrics', async (fn) => {
-    const from = new Date(Date.now() - 7 * 86_400_000);
-    const rows = rowsOf(await fn(db, { from, to: new Date(), days: 7 }));
-    write(`${table(rows)}\n`);
-  });
+  heading(write, 'Daily platform metrics (last 7 days, by publish date)');
+  const from = new Date(to.getTime() - 7 * 86_400_000);
+  const daily = await getDailyPlatformMetrics(db, { from, to });
+  write(
+    `${table(
+      daily.map((d) => ({
+        date: d.publishDate,
+        platform: d.platform,
+        posts: d.postsCount,
+        'avg rate': d.avgEngagementRate,
+        engagement: d.totalEngagement,
+        views: d.viewsCount,
+        saves: d.savesCount,
+        'site clicks': d.websiteClicks,
+      })),
+    )}\n`,
+  );
 
-  await section(write, 'Best posting hours (UTC)', 'getBestPostingHours', async (fn) => {
-    const rows = rowsOf(await fn(db, { days, limit: 5 })).slice(0, 9);
-    write(`${table(rows)}\n`);
+  heading(write, `Best posting hours (UTC, last ${days} days, top 3 per platform)`);
+  const hours = await getBestPostingHours(db, { days, minPosts: 2 });
+  const perPlatform = new Map<string, number>();
+  const best = hours.filter((h) => {
+    const n = (perPlatform.get(h.platform) ?? 0) + 1;
+    perPlatform.set(h.platform, n);
+    return n <= 3;
   });
+  write(`${table(best.map((h) => ({ platform: h.platform, hour: `${String(h.hour).padStart(2, '0')}:00`, posts: h.postsCount, 'avg rate': h.avgEngagementRate })))}\n`);
 
-  await section(write, 'Trending topics', 'getTrendingTopics', async (fn) => {
-    const rows = rowsOf(await fn(db, { limit: 10 })).slice(0, 10);
-    write(`${table(rows)}\n`);
-  });
+  heading(write, 'Trending topics (emerging and trending)');
+  const topics = await getTrendingTopics(db, { limit: 10 });
+  write(
+    `${table(
+      topics.map((t) => ({
+        topic: `#${t.topicName}`,
+        platform: platforms.get(t.platformId),
+        status: t.trendStatus,
+        mentions: t.mentionCount,
+        'growth %': t.growthRate,
+        engagement: t.engagementScore,
+        relevance: t.fitnessRelevanceScore,
+      })),
+    )}\n`,
+  );
 
-  await section(write, 'Conversion funnel by platform', 'getConversionFunnel', async (fn) => {
-    const rows = rowsOf(await fn(db, { by: 'platform' }));
-    write(`${table(rows)}\n`);
-  });
+  heading(write, 'Conversion funnel by platform (lifetime)');
+  const funnel = await getConversionFunnel(db, { by: 'platform' });
+  write(
+    `${table(
+      funnel.map((f) => ({
+        platform: f.platform,
+        'engaged users': f.engagedUsers,
+        'profile visits': f.profileVisits,
+        'site clicks': f.websiteClicks,
+        conversions: f.conversions,
+        revenue: f.revenue,
+        'conv. rate': f.conversionRate,
+      })),
+    )}\n`,
+  );
 }

@@ -4,7 +4,6 @@ import type { Db } from '../db.js';
 import {
   accountFollowerHistory,
   contentTemplates,
-  engagementEvents,
   socialAccounts,
   socialPlatforms,
   socialPosts,
@@ -13,6 +12,10 @@ import {
   type MediaType,
   type PlatformName,
 } from '../schema/index.js';
+import { recordConversion } from '../queries/conversions.js';
+import { recordEngagementEvents } from '../queries/engagement.js';
+import { recordTopicMentions } from '../queries/trends.js';
+import type { TopicMentionInput } from '../schema/trends.js';
 import { feature } from './features.js';
 import { createPartitionsSince } from './partitions.js';
 import { progress, type ProgressOptions } from './progress.js';
@@ -156,8 +159,8 @@ export interface GeneratedEvent {
   platformUsername?: string;
   userFollowerCount?: number;
   countryCode?: string;
-  ageRange?: string;
-  gender?: string;
+  ageRange?: (typeof AGES)[number];
+  gender?: (typeof GENDERS)[number];
   eventMetadata?: Record<string, unknown>;
 }
 
@@ -324,43 +327,23 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
 }
 
 async function writeEvents(db: Db, events: GeneratedEvent[], out: DemoOptions['out']): Promise<StepResult> {
-  const record = feature('recordEngagementEvents');
   const bar = progress('engagement events', events.length, { out });
   let inserted = 0;
   let duplicates = 0;
   let rejected = 0;
-  if (record) {
-    await insertChunked(events, 2_000, async (chunk) => {
-      const res = (await record(db, chunk)) as { inserted: number; duplicates: number; rejected: unknown[] | number };
-      inserted += res.inserted;
-      duplicates += res.duplicates;
-      rejected += Array.isArray(res.rejected) ? res.rejected.length : Number(res.rejected ?? 0);
-    }, (n) => bar.tick(n));
-    bar.done(`${inserted} inserted, ${duplicates} duplicates, ${rejected} rejected (recordEngagementEvents)`);
-    return { ok: true, detail: `${inserted.toLocaleString('en-US')} events through recordEngagementEvents (${duplicates} duplicates, ${rejected} rejected)` };
-  }
-  // Ingestion is not in the package yet: write rows directly, keyed like the SQL twin of eventKey().
-  await insertChunked(events, 1_000, (chunk) =>
-    db.insert(engagementEvents).values(
-      chunk.map((e) => ({
-        postId: e.postId,
-        eventTimestamp: e.eventTimestamp,
-        eventKey: sql`engagement_event_key(${`demo:${e.platformEventId}`})` as unknown as bigint,
-        eventType: e.eventType,
-        eventValue: e.eventValue ?? 1,
-        platformUserId: e.platformUserId ?? null,
-        platformUsername: e.platformUsername ?? null,
-        userFollowerCount: e.userFollowerCount ?? null,
-        countryCode: e.countryCode ?? null,
-        ageRange: e.ageRange ?? null,
-        gender: e.gender ?? null,
-        eventMetadata: e.eventMetadata ?? null,
-      })),
-    ),
-    (n) => bar.tick(n),
-  );
-  bar.done('direct INSERT (recordEngagementEvents not available yet)');
-  return { ok: true, detail: `${events.length.toLocaleString('en-US')} events by direct INSERT (recordEngagementEvents not available yet)` };
+  const firstRejections: string[] = [];
+  await insertChunked(events, 5_000, async (chunk) => {
+    const res = await recordEngagementEvents(db, chunk, { source: 'demo' });
+    inserted += res.inserted;
+    duplicates += res.duplicates;
+    rejected += res.rejected.length;
+    for (const r of res.rejected.slice(0, 3 - firstRejections.length)) firstRejections.push(`${r.field}: ${r.error}`);
+  }, (n) => bar.tick(n));
+  bar.done();
+  return {
+    ok: rejected === 0,
+    detail: `${inserted.toLocaleString('en-US')} events through recordEngagementEvents (${duplicates} duplicates, ${rejected} rejected${firstRejections.length ? `: ${firstRejections.join('; ')}` : ''})`,
+  };
 }
 
 async function writeInsights(
@@ -371,7 +354,7 @@ async function writeInsights(
   capturedAt: Date,
   out: DemoOptions['out'],
 ): Promise<StepResult> {
-  const record = feature('recordPostInsights');
+  const record = await feature('recordPostInsights');
   if (!record) return { ok: false, detail: 'recordPostInsights not available yet' };
   const views = new Map<string, number>();
   for (const e of events) if (e.eventType === 'view') views.set(e.postId, (views.get(e.postId) ?? 0) + 1);
@@ -393,7 +376,7 @@ async function writeInsights(
 }
 
 async function writeConversions(db: Db, r: Random, events: GeneratedEvent[], out: DemoOptions['out']): Promise<StepResult> {
-  const record = feature('recordConversion');
+  const record = await feature('recordConversion');
   if (!record) return { ok: false, detail: 'recordConversion not available yet' };
   const clicks = events.filter((e) => e.eventType === 'website_click' || (e.eventType === 'profile_visit' && r.chance(0.2)));
   const converting = clicks.filter(() => r.chance(0.25));
@@ -407,14 +390,16 @@ async function writeConversions(db: Db, r: Random, events: GeneratedEvent[], out
       ['purchase', 10],
     ] as const);
     const value = type === 'subscription' ? 29.99 : type === 'purchase' ? r.pick([49, 79, 129]) : 0;
-    await record(db, {
+    const conversionAt = new Date(Math.min(e.eventTimestamp.getTime() + r.int(2, 72 * 60) * 60_000, Date.now() - 60_000));
+    // Times as ISO strings: recordConversion accepts both, and Date parameters trip postgres.js there.
+    await recordConversion(db, {
       postId: e.postId,
       platformUserId: e.platformUserId ?? `visitor_${r.int(1, 1_000_000)}`,
       firstInteractionType: e.eventType,
-      firstInteractionAt: e.eventTimestamp,
+      firstInteractionAt: e.eventTimestamp.toISOString(),
       conversionType: type,
       conversionValue: value,
-      conversionAt: new Date(e.eventTimestamp.getTime() + r.int(2, 72 * 60) * 60_000),
+      conversionAt: conversionAt.toISOString(),
       touchpoints: r.int(1, 6),
     });
     n++;
@@ -432,36 +417,40 @@ async function writeMentions(
   platforms: { id: number; name: string }[],
   out: DemoOptions['out'],
 ): Promise<StepResult> {
-  const record = feature('recordTopicMentions');
-  if (!record) return { ok: false, detail: 'recordTopicMentions not available yet' };
   const days = Math.round((to.getTime() - from.getTime()) / DAY);
-  const mentions: { topic: string; topicType: 'hashtag'; platform: string; mentionedAt: Date; engagement: number }[] = [];
+  const mentions: TopicMentionInput[] = [];
+  let ref = 0;
+  const mention = (topic: string, platformId: number, day: number): TopicMentionInput => ({
+    topic,
+    topicType: 'hashtag',
+    platformId,
+    mentionedAt: new Date(from.getTime() + day * DAY + r.int(0, DAY - 1)),
+    source: 'external',
+    sourceRef: `demo-feed-${ref++}`,
+    engagementWeight: Math.floor(r.pareto(5, 1.5)),
+  });
   for (const p of platforms) {
     for (let d = 0; d < days; d++) {
       for (const topic of STEADY_TOPICS) {
         const n = r.int(4, 9);
-        for (let k = 0; k < n; k++) mentions.push(mention(r, topic, p.name, from, d));
+        for (let k = 0; k < n; k++) mentions.push(mention(topic, p.id, d));
       }
       SURGING_TOPICS.forEach((topic, i) => {
-        // Quiet for most of the month, then growing fast over the last days (different start per topic).
+        // Quiet for most of the month, then growing fast over the last days (a different start per topic).
         const surgeFrom = days - 5 - i;
         const n = d < surgeFrom ? r.int(0, 2) : Math.round(3 * 1.8 ** (d - surgeFrom)) + r.int(0, 3);
-        for (let k = 0; k < n; k++) mentions.push(mention(r, topic, p.name, from, d));
+        for (let k = 0; k < n; k++) mentions.push(mention(topic, p.id, d));
       });
     }
   }
   const bar = progress('topic mentions', mentions.length, { out });
-  await insertChunked(mentions, 2_000, (chunk) => record(db, chunk), (n) => bar.tick(n));
+  let inserted = 0;
+  let rejected = 0;
+  await insertChunked(mentions, 5_000, async (chunk) => {
+    const res = await recordTopicMentions(db, chunk);
+    inserted += res.inserted;
+    rejected += res.rejected.length;
+  }, (n) => bar.tick(n));
   bar.done();
-  return { ok: true, detail: `${mentions.length.toLocaleString('en-US')} topic mentions through recordTopicMentions` };
-}
-
-function mention(r: Random, topic: string, platform: string, from: Date, day: number) {
-  return {
-    topic,
-    topicType: 'hashtag' as const,
-    platform,
-    mentionedAt: new Date(from.getTime() + day * DAY + r.int(0, DAY - 1)),
-    engagement: Math.floor(r.pareto(5, 1.5)),
-  };
+  return { ok: rejected === 0, detail: `${inserted.toLocaleString('en-US')} topic mentions through recordTopicMentions (${rejected} rejected)` };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
@@ -17,6 +17,15 @@ export const MAX_EVENT_FUTURE_MS = 10 * 366 * 24 * 3600 * 1000;
 export const MAX_EVENT_METADATA_BYTES = 65_536;
 const INT4_MAX = 2_147_483_647;
 
+// ES2024 string methods (Node 20 has them; the compiler's lib is ES2023).
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
+/** True when `db` is a transaction (a failed statement would abort it; one connection only). */
+function isTransaction(db: Db): boolean {
+  return (db as unknown) instanceof PgTransaction;
+}
+
 const NUL_MESSAGE = 'contains a NUL character (\\u0000), which PostgreSQL cannot store';
 
 /** A string PostgreSQL `text` can hold: no NUL, no lone UTF-16 surrogate. */
@@ -25,7 +34,7 @@ const pgText = (max: number) =>
     .string()
     .max(max, `at most ${max} characters`)
     .refine((s) => !s.includes('\u0000'), NUL_MESSAGE)
-    .refine((s) => s.isWellFormed(), 'contains a lone UTF-16 surrogate (not valid Unicode)');
+    .refine((s) => isWellFormed(s), 'contains a lone UTF-16 surrogate (not valid Unicode)');
 
 const eventTimestamp = z
   .union([z.date(), z.iso.datetime({ offset: true })], {
@@ -145,6 +154,11 @@ export function eventKey(source: string): bigint {
   return createHash('sha256').update(source, 'utf8').digest().readBigInt64BE(0);
 }
 
+/** `eventKey(source)` as decimal text, the way the insert sends it (one-shot hash: 3x faster than createHash). */
+function eventKeyText(source: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${hash('sha256', source, 'hex').slice(0, 16)}`)).toString();
+}
+
 /**
  * The string an event's key is the hash of. With the platform's own id of the comment/like/...:
  * `<platform>:<platformEventId>` (platform ids are unique per platform, so the same event arriving
@@ -166,8 +180,8 @@ export function eventKeySource(e: {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function describeIssues(error: z.ZodError): { field: string; error: string } {
-  const [first, ...rest] = error.issues;
+function describeIssues(zodError: z.ZodError): { field: string; error: string } {
+  const [first, ...rest] = zodError.issues;
   if (!first) return { field: '', error: 'invalid' };
   const fieldOf = (i: z.core.$ZodIssue) => {
     if (i.code === 'unrecognized_keys') return i.keys.join(', ');
@@ -184,7 +198,7 @@ function payloadJson(raw: unknown): string {
   const storable = (_key: string, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     // jsonb cannot hold NUL or lone surrogates; U+FFFD keeps the rest of the text readable.
-    if (typeof v === 'string') return v.toWellFormed().replaceAll('\u0000', '\uFFFD');
+    if (typeof v === 'string') return toWellFormed(v).replaceAll('\u0000', '\uFFFD');
     return v;
   };
   try {
@@ -217,11 +231,30 @@ function plainArray(values: (string | number | bigint | null)[]): string {
   return out + '}';
 }
 
+/** A row that passed validation, its post not yet resolved. */
+interface Candidate {
+  index: number;
+  postId: string | undefined;
+  platform: string | undefined;
+  platformPostId: string | undefined;
+  platformEventId: string | null;
+  ts: string;
+  value: number;
+  followers: number | null;
+  type: string;
+  userId: string | null;
+  username: string | null;
+  country: string | null;
+  age: string | null;
+  gender: string | null;
+  metadata: string | null;
+}
+
 interface Row {
   index: number;
   postId: string;
   ts: string;
-  key: bigint;
+  key: string;
   value: number;
   followers: number | null;
   type: string;
@@ -299,7 +332,7 @@ function insertStatement(rows: Row[]): SQL {
  * so good rows are never lost with them.
  */
 async function insertChunk(db: Db, rows: Row[], rejected: EngagementRejection[]): Promise<number> {
-  const inTransaction = db instanceof PgTransaction;
+  const inTransaction = isTransaction(db);
   for (let attempt = 0; ; attempt++) {
     try {
       const run = (d: Db) => queryRows<{ n: number }>(d, insertStatement(rows));
@@ -322,6 +355,131 @@ async function insertChunk(db: Db, rows: Row[], rejected: EngagementRejection[])
   }
 }
 
+function candidateOf(e: ValidEvent, index: number): Candidate {
+  return {
+    index,
+    postId: e.postId,
+    platform: e.platform,
+    platformPostId: e.platformPostId,
+    platformEventId: e.platformEventId ?? null,
+    ts: e.eventTimestamp.toISOString(),
+    value: e.eventValue ?? 1,
+    followers: e.userFollowerCount ?? null,
+    type: e.eventType,
+    userId: e.platformUserId ?? null,
+    username: e.platformUsername ?? null,
+    country: e.countryCode ?? null,
+    age: e.ageRange ?? null,
+    gender: e.gender ?? null,
+    metadata: e.eventMetadata == null ? null : JSON.stringify(e.eventMetadata),
+  };
+}
+
+const INPUT_KEYS = new Set(Object.keys(engagementEventInputSchema.shape));
+const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
+const AGE_RANGE_SET = new Set<string>(AGE_RANGES);
+const GENDER_SET = new Set<string>(GENDERS);
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const PLATFORM = /^[a-z][a-z0-9_]*$/;
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
+const COUNTRY = /^[A-Z]{2}$/;
+
+const plainText = (v: unknown, min: number, max: number): v is string =>
+  typeof v === 'string' && v.length >= min && v.length <= max && !v.includes('\u0000') && isWellFormed(v);
+const optionalText = (v: unknown, max: number) => v === undefined || v === null || plainText(v, 0, max);
+const intIn = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+
+/** Milliseconds of a valid timestamp in range, or NaN when zod should look at it. */
+function fastTime(v: unknown): number {
+  let ms: number;
+  if (v instanceof Date) ms = v.getTime();
+  else if (typeof v === 'string') {
+    const m = ISO_UTC.exec(v);
+    if (!m) return NaN;
+    const d = new Date(v);
+    ms = d.getTime();
+    // Reject what Date would roll over (Feb 30, 24:00): the components must survive the round trip.
+    if (
+      Number.isNaN(ms) ||
+      d.getUTCFullYear() !== Number(m[1]) ||
+      d.getUTCMonth() + 1 !== Number(m[2]) ||
+      d.getUTCDate() !== Number(m[3]) ||
+      d.getUTCHours() !== Number(m[4]) ||
+      d.getUTCMinutes() !== Number(m[5]) ||
+      d.getUTCSeconds() !== Number(m[6])
+    ) {
+      return NaN;
+    }
+  } else return NaN;
+  if (!(ms >= MIN_EVENT_TIMESTAMP.getTime() && ms <= Date.now() + MAX_EVENT_FUTURE_MS)) return NaN;
+  return ms;
+}
+
+/**
+ * The hot path of validation: a row in canonical form (every rule of `engagementEventInputSchema`
+ * plainly met, country code already upper case, time a Date or `...Z` string) becomes a candidate
+ * without zod; anything else returns undefined and zod decides and explains. Tests check that
+ * this never accepts a row the schema refuses.
+ */
+function fastCandidate(raw: unknown, index: number): Candidate | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const proto = Object.getPrototypeOf(raw);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const e = raw as Record<string, unknown>;
+  for (const k in e) if (!INPUT_KEYS.has(k)) return undefined;
+  const { postId, platform, platformPostId, eventType, platformEventId, platformUserId, platformUsername } = e;
+  const { userFollowerCount, eventValue, countryCode, ageRange, gender, eventMetadata } = e;
+
+  if (postId !== undefined && !(typeof postId === 'string' && GUID.test(postId))) return undefined;
+  if (platform !== undefined && !(typeof platform === 'string' && platform.length <= 50 && PLATFORM.test(platform))) return undefined;
+  if (platformPostId !== undefined && !plainText(platformPostId, 1, 100)) return undefined;
+  if ((postId === undefined) === (platformPostId === undefined)) return undefined;
+  if (platformPostId !== undefined && platform === undefined) return undefined;
+  if (typeof eventType !== 'string' || !EVENT_TYPE_SET.has(eventType)) return undefined;
+  const ms = fastTime(e.eventTimestamp);
+  if (Number.isNaN(ms)) return undefined;
+  if (platformEventId !== undefined && platformEventId !== null && !plainText(platformEventId, 1, 500)) return undefined;
+  if (!optionalText(platformUserId, 100) || !optionalText(platformUsername, 100)) return undefined;
+  if (userFollowerCount !== undefined && userFollowerCount !== null && !intIn(userFollowerCount, INT4_MAX)) return undefined;
+  if (eventValue !== undefined && !intIn(eventValue, MAX_EVENT_VALUE)) return undefined;
+  if (countryCode !== undefined && countryCode !== null && !(typeof countryCode === 'string' && COUNTRY.test(countryCode))) return undefined;
+  if (ageRange !== undefined && ageRange !== null && !(typeof ageRange === 'string' && AGE_RANGE_SET.has(ageRange))) return undefined;
+  if (gender !== undefined && gender !== null && !(typeof gender === 'string' && GENDER_SET.has(gender))) return undefined;
+  let metadata: string | null = null;
+  if (eventMetadata !== undefined && eventMetadata !== null) {
+    if (typeof eventMetadata !== 'object' || Object.getPrototypeOf(eventMetadata) !== Object.prototype) return undefined;
+    try {
+      metadata = JSON.stringify(eventMetadata);
+    } catch {
+      return undefined;
+    }
+    if (
+      metadata.length > MAX_EVENT_METADATA_BYTES / 4 &&
+      Buffer.byteLength(metadata, 'utf8') > MAX_EVENT_METADATA_BYTES
+    ) {
+      return undefined;
+    }
+    if (metadata.includes('\\u0000') || /\\ud[89a-f]/i.test(metadata)) return undefined;
+  }
+  return {
+    index,
+    postId: postId as string | undefined,
+    platform: platform as string | undefined,
+    platformPostId: platformPostId as string | undefined,
+    platformEventId: (platformEventId as string | null | undefined) ?? null,
+    ts: new Date(ms).toISOString(),
+    value: (eventValue as number | undefined) ?? 1,
+    followers: (userFollowerCount as number | null | undefined) ?? null,
+    type: eventType,
+    userId: (platformUserId as string | null | undefined) ?? null,
+    username: (platformUsername as string | null | undefined) ?? null,
+    country: (countryCode as string | null | undefined) ?? null,
+    age: (ageRange as string | null | undefined) ?? null,
+    gender: (gender as string | null | undefined) ?? null,
+    metadata,
+  };
+}
+
 interface PostRef {
   postId: string;
   platform: string;
@@ -330,7 +488,7 @@ interface PostRef {
 /** Every post the batch names, in one query: by uuid, and by (platform, platform_post_id). */
 async function resolvePosts(
   db: Db,
-  valid: ValidEvent[],
+  valid: Candidate[],
 ): Promise<{ byId: Map<string, PostRef>; byPlatform: Map<string, PostRef>; platforms: Set<string> }> {
   const ids = new Set<string>();
   const pairs = new Map<string, [string, string]>();
@@ -410,25 +568,26 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
   const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? 25_000));
   const rejected: EngagementRejection[] = [];
 
-  // 1. Validate every row; bad rows are set aside, never thrown.
-  const valid: ValidEvent[] = [];
-  const validIndex: number[] = [];
+  // 1. Validate every row; bad rows are set aside, never thrown. zod decides; the fast check only
+  //    spares it the rows that are plainly valid (it accepts a subset of what the schema accepts).
+  const valid: Candidate[] = [];
   for (let i = 0; i < events.length; i++) {
-    const parsed = engagementEventInputSchema.safeParse(events[i]);
-    if (parsed.success) {
-      valid.push(parsed.data);
-      validIndex.push(i);
-    } else {
-      rejected.push({ index: i, ...describeIssues(parsed.error) });
+    const raw = events[i];
+    const fast = fastCandidate(raw, i);
+    if (fast) {
+      valid.push(fast);
+      continue;
     }
+    const parsed = engagementEventInputSchema.safeParse(raw);
+    if (parsed.success) valid.push(candidateOf(parsed.data, i));
+    else rejected.push({ index: i, ...describeIssues(parsed.error) });
   }
 
   // 2. The posts they name must exist (there is no foreign key to check it for us).
   const { byId, byPlatform, platforms } = await resolvePosts(db, valid);
   const rows: Row[] = [];
-  for (let v = 0; v < valid.length; v++) {
-    const e = valid[v]!;
-    const index = validIndex[v]!;
+  for (const e of valid) {
+    const index = e.index;
     let post: PostRef | undefined;
     if (e.postId !== undefined) {
       post = byId.get(e.postId.toLowerCase());
@@ -448,20 +607,24 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
         continue;
       }
     }
+    // eventKeySource(), inlined on the hot path.
+    const source = e.platformEventId
+      ? `${post.platform}:${e.platformEventId}`
+      : `${post.platform}:${post.postId}:${e.type}:${e.userId ?? ''}:${e.ts}`;
     rows.push({
       index,
       postId: post.postId,
-      ts: e.eventTimestamp.toISOString(),
-      key: eventKey(eventKeySource({ ...e, platform: post.platform, postId: post.postId })),
-      value: e.eventValue ?? 1,
-      followers: e.userFollowerCount ?? null,
-      type: e.eventType,
-      userId: e.platformUserId ?? null,
-      username: e.platformUsername ?? null,
-      country: e.countryCode ?? null,
-      age: e.ageRange ?? null,
-      gender: e.gender ?? null,
-      metadata: e.eventMetadata == null ? null : JSON.stringify(e.eventMetadata),
+      ts: e.ts,
+      key: eventKeyText(source),
+      value: e.value,
+      followers: e.followers,
+      type: e.type,
+      userId: e.userId,
+      username: e.username,
+      country: e.country,
+      age: e.age,
+      gender: e.gender,
+      metadata: e.metadata,
     });
   }
 
@@ -469,7 +632,7 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
   //    atomic on its own; chunks run `concurrency` at a time on separate pooled connections.
   const chunks: Row[][] = [];
   for (let start = 0; start < rows.length; start += chunkSize) chunks.push(rows.slice(start, start + chunkSize));
-  const parallel = isPostgresJs(db) && !(db instanceof PgTransaction) ? Math.max(1, opts.concurrency ?? 2) : 1;
+  const parallel = isPostgresJs(db) && !isTransaction(db) ? Math.max(1, opts.concurrency ?? 2) : 1;
   const rejectedBeforeInsert = rejected.length;
   let inserted = 0;
   let next = 0;

@@ -1,2 +1,9 @@
 // Typed query functions: each takes the database first, `fn(db, params)`.
 export {};
+export * from './engagement.js';
+export * from './webhooks.js';
+export * from './dashboard.js';
+export * from './conversions.js';
+export * from './trends.js';
+export * from './maintenance.js';
+export * from './security.js';

@@ -52,16 +52,68 @@ export const socialConversionsRelations = relations(socialConversions, ({ one })
 }));
 
 export const selectConversionSchema = createSelectSchema(socialConversions);
-export const insertConversionSchema = createInsertSchema(socialConversions, {
+/** Whole cents at most: conversion_value is numeric(10,2), which would round anything finer silently. */
+const money = (s: z.ZodNumber) =>
+  s
+    .nonnegative()
+    .max(99_999_999.99)
+    .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'at most 2 decimal places');
+
+const conversionColumns = createInsertSchema(socialConversions, {
   conversionType: z.enum(CONVERSION_TYPES),
   firstInteractionType: z.enum(EVENT_TYPES).nullish(),
-  conversionValue: (s) => s.nonnegative().max(99_999_999.99),
+  conversionValue: money,
   touchpoints: (s) => s.int().nonnegative(),
-}).superRefine((c, ctx) => {
+});
+
+export const insertConversionSchema = conversionColumns.superRefine((c, ctx) => {
   if (c.firstInteractionAt && c.conversionAt && c.firstInteractionAt > c.conversionAt) {
     ctx.addIssue({ code: 'custom', path: ['firstInteractionAt'], message: 'first interaction is after the conversion' });
   }
 });
+
+/** A Date, or an ISO 8601 timestamp with a time zone (JSON callers). */
+const instant = z.union([z.date(), z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone' })])
+  .transform((v) => (typeof v === 'string' ? new Date(v) : v))
+  .refine((d) => !Number.isNaN(d.getTime()), 'is not a valid date');
+
+/**
+ * Input of `recordConversion`: a conversion attributed to a post. `touchpoints` and the first
+ * interaction (type and time, given together or not at all) are filled from the user's recorded
+ * events on that post when left out; `conversionAt` defaults to now.
+ */
+export const recordConversionInputSchema = z
+  .object({
+    postId: z.uuid('must be a UUID'),
+    platformUserId: z.string().trim().min(1, 'must not be blank').max(100, 'at most 100 characters').nullish(),
+    conversionType: z.enum(CONVERSION_TYPES),
+    conversionValue: money(z.number()).default(0),
+    conversionAt: instant.optional(),
+    firstInteractionType: z.enum(EVENT_TYPES).nullish(),
+    firstInteractionAt: instant.nullish(),
+    touchpoints: z.number().int('must be a whole number').nonnegative().nullish(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.firstInteractionType == null) !== (c.firstInteractionAt == null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.firstInteractionType == null ? 'firstInteractionType' : 'firstInteractionAt'],
+        message: 'give firstInteractionType and firstInteractionAt together, or neither (then both come from the events)',
+      });
+    }
+    // Refinements run even when a field failed its own check: look only at valid dates.
+    const conversionAt = c.conversionAt instanceof Date ? c.conversionAt : undefined;
+    const firstAt = c.firstInteractionAt instanceof Date ? c.firstInteractionAt : undefined;
+    // Five minutes of clock skew between the caller and the database is tolerated.
+    if (conversionAt && conversionAt.getTime() > Date.now() + 5 * 60_000) {
+      ctx.addIssue({ code: 'custom', path: ['conversionAt'], message: 'is in the future' });
+    }
+    if (firstAt && firstAt > (conversionAt ?? new Date())) {
+      ctx.addIssue({ code: 'custom', path: ['firstInteractionAt'], message: 'first interaction is after the conversion' });
+    }
+  });
+export type RecordConversionInput = z.input<typeof recordConversionInputSchema>;
 
 export type SocialConversion = typeof socialConversions.$inferSelect;
 export type NewSocialConversion = typeof socialConversions.$inferInsert;

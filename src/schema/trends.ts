@@ -211,3 +211,74 @@ export const insertTrendingTopicSchema = createInsertSchema(trendingTopics, {
 });
 
 export type TrendingTopic = typeof trendingTopics.$inferSelect;
+
+/**
+ * A topic's one spelling: trimmed, without leading '#' or '@', inner whitespace collapsed, lower case.
+ * The twin of SQL `normalize_topic_name`; null when nothing is left.
+ */
+export function normalizeTopicName(raw: string): string | null {
+  const name = raw
+    .replace(/^[\s#@]+|\s+$/gu, '')
+    .replace(/\s+/gu, ' ')
+    .toLowerCase();
+  return name === '' ? null : name;
+}
+
+/** Mentions older than this are refused: nothing detects over them, and they are usually a unit mix-up. */
+export const MAX_MENTION_AGE_DAYS = 366;
+/** Mentions this far ahead of the clock are refused (a feed's clock may be slightly ahead, not hours). */
+export const MAX_MENTION_FUTURE_MS = 60 * 60 * 1000;
+
+/** One mention for `recordTopicMentions` (external feeds, backfills). */
+export const topicMentionInputSchema = z
+  .strictObject({
+    topic: z
+      .string()
+      .transform((s, ctx) => {
+        const name = normalizeTopicName(s);
+        if (name === null) {
+          ctx.addIssue({ code: 'custom', message: 'empty once #, @ and spaces are removed' });
+          return z.NEVER;
+        }
+        return name;
+      })
+      .pipe(z.string().max(100, 'longer than 100 characters')),
+    topicType: z.enum(TOPIC_TYPES).default('hashtag'),
+    platformId: z.number().int('must be an integer').positive('must be a platform id'),
+    mentionedAt: z.coerce
+      .date({ error: 'must be a date or ISO timestamp' })
+      .refine((d) => d.getTime() <= Date.now() + MAX_MENTION_FUTURE_MS, 'more than an hour in the future')
+      .refine((d) => d.getTime() >= Date.now() - MAX_MENTION_AGE_DAYS * 86_400_000, `older than ${MAX_MENTION_AGE_DAYS} days`),
+    source: z.enum(MENTION_SOURCES).default('external'),
+    /** The feed's id of the item the mention came from (post id for own_post): the idempotency key. */
+    sourceRef: z.string().trim().min(1, 'must not be blank').max(500, 'longer than 500 characters'),
+    postId: z.uuid('must be a uuid').nullish(),
+    engagementWeight: z.number().int('must be an integer').min(0, 'must not be negative').max(1_000_000_000).default(1),
+  })
+  .superRefine((m, ctx) => {
+    if (m.source !== 'external' && !m.postId) {
+      ctx.addIssue({ code: 'custom', path: ['postId'], message: `a ${m.source} mention needs the post it belongs to` });
+    }
+  });
+export type TopicMentionInput = z.input<typeof topicMentionInputSchema>;
+
+export const insertTopicMentionSchema = createInsertSchema(topicMentions, {
+  topicName: (s) => s.refine((v) => normalizeTopicName(v) === v, 'must be normalised (normalizeTopicName)'),
+  topicType: z.enum(TOPIC_TYPES),
+  source: z.enum(MENTION_SOURCES),
+  engagementWeight: (s) => s.int().min(0).max(1_000_000_000),
+});
+export const selectTopicMentionSchema = createSelectSchema(topicMentions);
+
+export const insertFitnessLexiconSchema = createInsertSchema(fitnessLexicon, {
+  term: (s) => s.regex(/^[^#@\s_A-Z-]+$/u, 'lower case, without #, @, spaces, _ or -').max(100),
+  weight: (s) => s.int().min(1).max(100),
+  matchMode: z.enum(LEXICON_MATCH_MODES),
+}).refine((l) => (l.matchMode ?? 'contains') === 'exact' || l.term.length >= 4, {
+  path: ['term'],
+  message: "a 'contains' term needs at least 4 characters",
+});
+export const selectFitnessLexiconSchema = createSelectSchema(fitnessLexicon);
+
+export type TopicMention = typeof topicMentions.$inferSelect;
+export type FitnessLexiconTerm = typeof fitnessLexicon.$inferSelect;

@@ -1,0 +1,264 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { close, createDb, queryRows } from '../src/db.js';
+import { migrationsFolder } from '../src/migrate.js';
+import { main } from '../src/cli.js';
+import { createTestDatabase, dropTestDatabase, useTestDb } from './support/db.js';
+import { withDatabase } from './support/server.js';
+
+const t = useTestDb();
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real entry point in a child process, as the `social-db` bin runs. */
+function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: undefined, SOCIAL_DB_PGLITE_DIR: undefined, ...env };
+  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: childEnv, cwd: process.cwd(), timeout: 110_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The same CLI in this process (what the bin calls), for speed: output and exit code are the same. */
+async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    out: (s) => (stdout += s),
+    err: (s) => (stderr += s),
+    env: { PATH: process.env.PATH, ...env },
+  });
+  return { code, stdout, stderr };
+}
+
+const admin = () => postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+const extraDatabases: string[] = [];
+const tempDirs: string[] = [];
+let role: string | undefined;
+
+afterAll(async () => {
+  const sqlAdmin = admin();
+  for (const name of extraDatabases) await sqlAdmin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  if (role) await sqlAdmin.unsafe(`DROP ROLE IF EXISTS "${role}"`);
+  await sqlAdmin.end();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function emptyDatabase(): Promise<{ name: string; url: string }> {
+  const name = `socialdb_test_cli_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const sqlAdmin = admin();
+  await sqlAdmin.unsafe(`CREATE DATABASE "${name}"`);
+  await sqlAdmin.end();
+  extraDatabases.push(name);
+  return { name, url: withDatabase(inject('adminUrl'), name) };
+}
+
+const journalLength = (JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+
+describe('social-db --help and usage', () => {
+  it('the bin entry point runs: --help exits 0, an unreachable database exits 3 with the redacted URL', async () => {
+    const help = await spawnCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: social-db <command>');
+    const down = await spawnCli(['doctor'], { DATABASE_URL: 'postgres://someone:s3cret@127.0.0.1:1/app' });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('cannot reach the database at postgres://someone:***@127.0.0.1:1/app');
+    expect(down.stderr).not.toContain('s3cret');
+    expect(readFileSync('src/cli.ts', 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('prints the commands and exit codes, and each command has its own --help', async () => {
+    const main = await cli(['--help']);
+    expect(main.code).toBe(0);
+    for (const word of ['migrate', 'maintain', 'doctor', 'demo', 'Exit codes', 'DATABASE_URL']) expect(main.stdout).toContain(word);
+    for (const command of ['migrate', 'maintain', 'doctor', 'demo']) {
+      const r = await cli([command, '--help']);
+      expect(r.code, command).toBe(0);
+      expect(r.stdout).toContain(`Usage: social-db ${command}`);
+      expect(r.stdout).toContain('Exit codes');
+    }
+  });
+
+  it('rejects an unknown command, an unknown flag and a bad value with exit code 2', async () => {
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const flag = await cli(['doctor', '--bogus']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/bogus/);
+    const value = await cli(['demo', '--posts', 'many']);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain('--posts: expected a whole number');
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: social-db');
+  });
+});
+
+describe('social-db migrate', () => {
+  it('migrates a fresh database, then doctor finds it healthy', async () => {
+    const { url } = await emptyDatabase();
+    const r = await cli(['migrate', '--database-url', url]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${journalLength} applied, ${journalLength} in the journal, none pending`);
+    const db = createDb(url, { max: 1 });
+    try {
+      const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+      expect(row!.n).toBe(journalLength);
+    } finally {
+      await close(db);
+    }
+    const doctor = await cli(['doctor'], { DATABASE_URL: url });
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout).toMatch(/^healthy/m);
+  });
+
+  it('names the missing privilege when the role may not create objects (exit 4)', async () => {
+    const { name, url } = await emptyDatabase();
+    role = `socialdb_test_nopriv_${randomBytes(3).toString('hex')}`;
+    const sqlAdmin = admin();
+    await sqlAdmin.unsafe(`CREATE ROLE "${role}" LOGIN`);
+    await sqlAdmin.end();
+    const u = new URL(url);
+    u.username = role;
+    u.password = '';
+    const r = await cli(['migrate', '--database-url', u.toString()]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('permission denied');
+    expect(r.stderr).toContain(`GRANT CREATE ON DATABASE ${name} TO <role>`);
+  });
+});
+
+describe('social-db doctor', () => {
+  it('reports a healthy database with exit 0', async () => {
+    const r = await cli(['doctor', '--database-url', t.url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok\s+migrations\s+\d+ applied/);
+    expect(r.stdout).toMatch(/ok\s+partitions ahead\s+3 months ahead/);
+    expect(r.stdout).toMatch(/ok\s+DEFAULT partition\s+no rows waiting/);
+    expect(r.stdout).toMatch(/ok\s+row-level security\s+enabled on all/);
+    expect(r.stdout).toMatch(/^healthy/m);
+    expect(r.stdout).not.toContain('FAIL');
+  });
+
+  it('tells a broken database apart: rows in DEFAULT, a missing partition, a table without RLS (exit 1)', async () => {
+    const broken = await createTestDatabase({ max: 1 });
+    try {
+      // Rows of a month that has no partition wait in the DEFAULT partition.
+      await broken.db.execute(sql`
+        INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+        VALUES (gen_random_uuid(), '1999-01-15T12:00:00Z', 1, 'like'), (gen_random_uuid(), '1999-01-16T12:00:00Z', 2, 'view')`);
+      const waiting = await cli(['doctor', '--database-url', broken.url]);
+      expect(waiting.code).toBe(1);
+      expect(waiting.stdout).toMatch(/FAIL\s+DEFAULT partition\s+2 row\(s\) waiting in engagement_events_default \(1999-01: 2\)/);
+      expect(waiting.stdout).toMatch(/ok\s+partitions ahead/);
+      expect(waiting.stdout).toContain('UNHEALTHY: 1 problem');
+
+      // Next month's partition gone: its events would land in DEFAULT too.
+      const [next] = await queryRows<{ name: string }>(
+        broken.db,
+        sql`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'engagement_events'::regclass
+               AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz
+                   = date_trunc('month', now(), 'UTC') + interval '1 month'`,
+      );
+      expect(next).toBeDefined();
+      await broken.db.execute(sql.raw(`ALTER TABLE engagement_events DETACH PARTITION "${next!.name}"`));
+      await broken.db.execute(sql.raw(`DROP TABLE "${next!.name}"`));
+      await broken.db.execute(sql`ALTER TABLE post_analytics DISABLE ROW LEVEL SECURITY`);
+      const r = await cli(['doctor', '--database-url', broken.url]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/FAIL\s+partitions ahead\s+no partition for next month/);
+      expect(r.stdout).toMatch(/FAIL\s+DEFAULT partition/);
+      expect(r.stdout).toMatch(/FAIL\s+row-level security\s+1 of \d+ tables without RLS: post_analytics/);
+      expect(r.stdout).toContain('social-db maintain');
+      expect(r.stdout).toContain('UNHEALTHY: 3 problems');
+
+      const json = await cli(['doctor', '--json', '--database-url', broken.url]);
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as { healthy: boolean; checks: { name: string; status: string }[] };
+      expect(report.healthy).toBe(false);
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name).sort()).toEqual(
+        ['DEFAULT partition', 'partitions ahead', 'row-level security'],
+      );
+    } finally {
+      await dropTestDatabase(broken);
+    }
+  });
+
+  it('says which URL is unreachable (password redacted) and to set DATABASE_URL (exit 3)', async () => {
+    const r = await cli(['doctor'], { DATABASE_URL: 'postgres://someone:s3cret@127.0.0.1:1/app' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cannot reach the database at postgres://someone:***@127.0.0.1:1/app');
+    expect(r.stderr).toContain('DATABASE_URL');
+    expect(r.stderr).not.toContain('s3cret');
+
+    const missing = await cli(['migrate', '--database-url', withDatabase(inject('adminUrl'), 'socialdb_no_such_database')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('database "socialdb_no_such_database" does not exist');
+  });
+});
+
+describe('social-db demo', () => {
+  it('against a server: migrates, loads, prints every dashboard section, and a re-run replaces only its own rows', async () => {
+    const target = await createTestDatabase({ max: 1 });
+    try {
+      await target.db.execute(sql`INSERT INTO auth.users (id, email) VALUES ('11111111-1111-4111-8111-111111111111', 'someone@else.example')`);
+      const args = ['demo', '--posts', '60', '--events', '3000', '--days', '14'];
+      const first = await cli(args, { DATABASE_URL: target.url });
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      for (const heading of ['Top content by category', 'Daily platform metrics', 'Trending topics', 'Conversion funnel', 'drizzle-kit studio', '4983']) {
+        expect(first.stdout).toContain(heading);
+      }
+      const count = async () =>
+        (await queryRows<{ posts: number; users: number }>(
+          target.db,
+          sql`SELECT (SELECT count(*)::int FROM social_posts) AS posts, (SELECT count(*)::int FROM auth.users) AS users`,
+        ))[0]!;
+      expect(await count()).toEqual({ posts: 60, users: 2 });
+      const second = await cli(args, { DATABASE_URL: target.url });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('Replaced the rows of a previous demo run');
+      expect(await count()).toEqual({ posts: 60, users: 2 });
+      // Deterministic: the same seed prints the same data section.
+      const strip = (s: string) => s.split('\nGenerating')[1]!.split('\nRollups')[0]!.replace(/ in [\d.]+s/g, '');
+      expect(strip(second.stdout)).toBe(strip(first.stdout));
+    } finally {
+      await dropTestDatabase(target);
+    }
+  });
+
+  it('without a database URL: uses the PGlite folder, and refuses to empty a folder that is not one', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'socialdb-cli-'));
+    tempDirs.push(base);
+    const dir = join(base, 'pglite');
+    const r = await cli(['demo', '--posts', '30', '--events', '1000', '--days', '7'], { SOCIAL_DB_PGLITE_DIR: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Embedded database (PGlite) in ${dir}`);
+    expect(r.stdout).toContain('Top content by category');
+    expect(readFileSync(join(dir, 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+/);
+
+    const precious = join(base, 'precious');
+    mkdirSync(precious);
+    writeFileSync(join(precious, 'notes.txt'), 'keep me');
+    const refused = await cli(['demo', '--pglite', precious]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not a PGlite data folder');
+    expect(readFileSync(join(precious, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+});

@@ -1,0 +1,274 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../src/db.js';
+import {
+  CONTENT_CATEGORIES,
+  EVENT_TYPES,
+  CONVERSION_TYPES,
+  contentTemplates,
+  engagementEvents,
+  engagementEventsArchive,
+  postAnalytics,
+  socialConversions,
+  socialPosts,
+} from '../src/schema/index.js';
+
+// A generated data set for the dashboard and conversion tests, kept in memory as well so every figure
+// can be recomputed by brute force over the raw rows. Seeded: the same seed gives the same data.
+
+export interface FxPost {
+  id: string;
+  userId: string;
+  platformId: number;
+  platform: string;
+  templateId: string | null;
+  status: 'draft' | 'scheduled' | 'published';
+  category: string | null;
+  publishedAt: Date | null;
+}
+export interface FxAnalytics {
+  postId: string;
+  date: string;
+  likes: number;
+  comments: number;
+  shares: number;
+  saves: number;
+  views: number;
+  profileVisits: number;
+  websiteClicks: number;
+  /** Millionths (the column is numeric(10,6)): integer arithmetic keeps brute-force averages exact. */
+  rateMicro: number | null;
+}
+export interface FxEvent {
+  postId: string;
+  at: Date;
+  key: bigint;
+  type: string;
+  user: string | null;
+  archived: boolean;
+}
+export interface FxConversion {
+  postId: string;
+  user: string | null;
+  type: string;
+  cents: number;
+  at: Date;
+}
+export interface Fixture {
+  users: string[];
+  platforms: Map<number, string>;
+  templates: string[];
+  posts: FxPost[];
+  analytics: FxAnalytics[];
+  events: FxEvent[];
+  conversions: FxConversion[];
+}
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    chance: (p: number) => next() < p,
+    /** A version-4-shaped UUID from the stream: the same seed builds the same ids on every database. */
+    uuid: () => {
+      const h = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+    },
+  };
+}
+
+const DAY = 86_400_000;
+export const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+const addDays = (date: string, n: number) => utcDate(new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY));
+
+/** Days ago a post may have been published: never within half a day of the windows the tests use. */
+function publishedDaysAgo(r: ReturnType<typeof prng>): number {
+  for (;;) {
+    const d = r.next() * 130;
+    if ([7, 30, 90].every((b) => Math.abs(d - b) > 0.5) && d > 0.05) return d;
+  }
+}
+
+/** `now`: the instant publication times are relative to (default: the current time). */
+export async function buildFixture(db: Db, opts: { seed: number; posts: number; now?: number }): Promise<Fixture> {
+  const r = prng(opts.seed);
+  const now = opts.now ?? Date.now();
+  const users = [r.uuid(), r.uuid()];
+  for (const u of users) await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${u}, ${`${u}@example.test`})`);
+  const platformRows = await queryRows<{ id: number; name: string }>(db, sql`SELECT id, name FROM social_platforms ORDER BY id`);
+  const platforms = new Map(platformRows.map((p) => [Number(p.id), String(p.name)]));
+
+  const templates = [r.uuid(), r.uuid(), r.uuid()];
+  await db.insert(contentTemplates).values(templates.map((id, i) => ({ id, userId: users[0]!, name: `template ${i}` })));
+
+  const posts: FxPost[] = [];
+  for (let i = 0; i < opts.posts; i++) {
+    const status = r.chance(0.85) ? 'published' : r.pick(['draft', 'scheduled'] as const);
+    const platformId = r.pick([...platforms.keys()]);
+    posts.push({
+      id: r.uuid(),
+      userId: r.chance(0.8) ? users[0]! : users[1]!,
+      platformId,
+      platform: platforms.get(platformId)!,
+      // The third template is never used: its figures must be reset to 0 / NULL.
+      templateId: r.chance(0.6) ? r.pick(templates.slice(0, 2)) : null,
+      status,
+      category: r.chance(0.9) ? r.pick(CONTENT_CATEGORIES) : null,
+      publishedAt: status === 'published' ? new Date(now - Math.round(publishedDaysAgo(r) * DAY)) : null,
+    });
+  }
+  // Templates belong to users[0]; a post of users[1] may still name one (the server writes as service role).
+  await db.insert(socialPosts).values(
+    posts.map((p) => ({
+      id: p.id,
+      userId: p.userId,
+      platformId: p.platformId,
+      templateId: p.templateId,
+      caption: `post ${p.id.slice(0, 8)}`,
+      mediaType: 'video',
+      status: p.status,
+      contentCategory: p.category,
+      publishedAt: p.publishedAt,
+      scheduledAt: p.status === 'scheduled' ? new Date(now + 5 * DAY) : null,
+    })),
+  );
+
+  const analytics: FxAnalytics[] = [];
+  const today = utcDate(new Date(now));
+  for (const p of posts) {
+    if (!p.publishedAt || r.chance(0.08)) continue; // some published posts have no analytics yet
+    let day = utcDate(p.publishedAt);
+    const c = { likes: 0, comments: 0, shares: 0, saves: 0, views: 0, profileVisits: 0, websiteClicks: 0 };
+    const n = r.int(1, 9);
+    for (let k = 0; k < n && day <= today; k++) {
+      c.likes += r.int(0, 60);
+      c.comments += r.int(0, 15);
+      c.shares += r.int(0, 10);
+      c.saves += r.int(0, 8);
+      c.views += r.int(0, 900);
+      c.profileVisits += r.int(0, 12);
+      c.websiteClicks += r.int(0, 5);
+      // Platforms do remove interactions (unlikes): a cumulative count may go down.
+      if (k > 0 && r.chance(0.1)) c.likes = Math.max(0, c.likes - r.int(1, 70));
+      analytics.push({ postId: p.id, date: day, ...c, rateMicro: r.chance(0.1) ? null : r.int(0, 250_000) });
+      day = addDays(day, r.chance(0.3) ? r.int(2, 4) : 1); // gaps: days without a row
+    }
+  }
+  // A few equal rates, so the ranking's tie-break (post id) is exercised.
+  const newest = [...latestByPost({ analytics } as Fixture).values()];
+  for (let i = 0; i + 1 < newest.length; i += 7) newest[i + 1]!.rateMicro = newest[i]!.rateMicro ?? 123_456;
+  // Inserted newest day first in places: "latest" must come from analysis_date, not insertion order.
+  const shuffled = [...analytics].sort(() => r.next() - 0.5);
+  for (let i = 0; i < shuffled.length; i += 500) {
+    await db.insert(postAnalytics).values(
+      shuffled.slice(i, i + 500).map((a) => ({
+        postId: a.postId,
+        analysisDate: a.date,
+        likesCount: a.likes,
+        commentsCount: a.comments,
+        sharesCount: a.shares,
+        savesCount: a.saves,
+        viewsCount: a.views,
+        profileVisits: a.profileVisits,
+        websiteClicks: a.websiteClicks,
+        engagementRate: a.rateMicro === null ? null : a.rateMicro / 1e6,
+      })),
+    );
+  }
+
+  // Per platform, a pool of 25 user ids shared by its posts: one person engages with several posts.
+  const events: FxEvent[] = [];
+  let key = 1n;
+  for (const p of posts) {
+    if (!p.publishedAt) continue;
+    const n = r.int(0, 30);
+    for (let k = 0; k < n; k++) {
+      events.push({
+        postId: p.id,
+        at: new Date(p.publishedAt.getTime() + r.int(0, 12 * DAY)),
+        key: key++,
+        type: r.pick(EVENT_TYPES),
+        user: r.chance(0.12) ? null : `${p.platform}_user_${r.int(1, 25)}`,
+        archived: r.chance(0.1),
+      });
+    }
+  }
+  for (const archived of [false, true]) {
+    const rows = events.filter((e) => e.archived === archived);
+    const table = archived ? engagementEventsArchive : engagementEvents;
+    for (let i = 0; i < rows.length; i += 1000) {
+      await db.insert(table).values(
+        rows.slice(i, i + 1000).map((e) => ({
+          postId: e.postId,
+          eventTimestamp: e.at,
+          eventKey: e.key,
+          eventType: e.type,
+          platformUserId: e.user,
+        })),
+      );
+    }
+  }
+
+  const conversions: FxConversion[] = [];
+  for (const p of posts) {
+    if (!p.publishedAt) continue;
+    const n = r.int(0, 4);
+    for (let k = 0; k < n; k++) {
+      const at = new Date(p.publishedAt.getTime() + r.int(0, Math.max(0, now - p.publishedAt.getTime() - 60_000)));
+      conversions.push({
+        postId: p.id,
+        user: r.chance(0.15) ? null : `${p.platform}_user_${r.int(1, 30)}`,
+        type: r.pick(CONVERSION_TYPES),
+        cents: r.chance(0.2) ? 0 : r.int(1, 50_000),
+        at,
+      });
+    }
+  }
+  if (conversions.length > 0) {
+    await db.insert(socialConversions).values(
+      conversions.map((c) => ({
+        postId: c.postId,
+        platformUserId: c.user,
+        conversionType: c.type,
+        conversionValue: c.cents / 100,
+        conversionAt: c.at,
+      })),
+    );
+  }
+  return { users, platforms, templates, posts, analytics, events, conversions };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Brute force over the in-memory rows
+
+/** Each post's analytics row with the greatest date. */
+export function latestByPost(fx: Fixture): Map<string, FxAnalytics> {
+  const m = new Map<string, FxAnalytics>();
+  for (const a of fx.analytics) {
+    const cur = m.get(a.postId);
+    if (!cur || a.date > cur.date) m.set(a.postId, a);
+  }
+  return m;
+}
+
+/** round(avg(x), 6) of rates in millionths, exactly as PostgreSQL rounds numeric (half away from zero). */
+export function avgRate(micros: number[]): number | null {
+  if (micros.length === 0) return null;
+  const s = BigInt(micros.reduce((a, b) => a + b, 0));
+  const n = BigInt(micros.length);
+  return Number((2n * s + n) / (2n * n)) / 1e6;
+}
+
+/** round(x, 4) of a share k/n. */
+export function share4(k: number, n: number): number {
+  return Number((2n * BigInt(k) * 10_000n + BigInt(n)) / (2n * BigInt(n))) / 10_000;
+}

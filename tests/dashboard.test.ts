@@ -1,0 +1,429 @@
+import { randomUUID } from 'node:crypto';
+import { sql, TransactionRollbackError } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { queryRows, type Db } from '../src/db.js';
+import {
+  getBestPostingHours,
+  getDailyPlatformMetrics,
+  getPostEngagementOverTime,
+  getTopContentByCategory,
+  InvalidInputError,
+  refreshDailyPlatformMetrics,
+  refreshTemplatePerformance,
+} from '../src/queries/index.js';
+import { avgRate, buildFixture, latestByPost, share4, utcDate, type Fixture, type FxAnalytics } from './dashboard-fixture.js';
+import { useTestDb } from './support/db.js';
+import { pgError } from './support/errors.js';
+
+const t = useTestDb();
+let fx: Fixture;
+let latest: Map<string, FxAnalytics>;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  fx = await buildFixture(t.db, { seed: 20261124, posts: 160 });
+  latest = latestByPost(fx);
+});
+
+const engagement = (a: FxAnalytics) => a.likes + a.comments + a.shares;
+const rateOf = (a: FxAnalytics | undefined) => (a?.rateMicro == null ? null : a.rateMicro / 1e6);
+
+function expectedTopContent(category: string | null, days: number, limit: number) {
+  const since = Date.now() - days * DAY;
+  return fx.posts
+    .filter((p) => p.status === 'published' && p.publishedAt!.getTime() >= since && latest.has(p.id))
+    .filter((p) => category === null || p.category === category)
+    .map((p) => {
+      const a = latest.get(p.id)!;
+      const convs = fx.conversions.filter((c) => c.postId === p.id);
+      return {
+        postId: p.id,
+        caption: `post ${p.id.slice(0, 8)}`,
+        engagementRate: rateOf(a),
+        totalEngagement: engagement(a),
+        conversionCount: convs.length,
+        revenue: convs.reduce((s, c) => s + c.cents, 0) / 100,
+        platformId: p.platformId,
+        contentCategory: p.category,
+        publishedAt: p.publishedAt,
+        analysisDate: a.date,
+        likesCount: a.likes,
+        commentsCount: a.comments,
+        sharesCount: a.shares,
+        savesCount: a.saves,
+        viewsCount: a.views,
+      };
+    })
+    .sort((x, y) => {
+      if (x.engagementRate !== y.engagementRate) {
+        if (x.engagementRate === null) return 1;
+        if (y.engagementRate === null) return -1;
+        return y.engagementRate - x.engagementRate;
+      }
+      return x.postId < y.postId ? -1 : 1;
+    })
+    .slice(0, limit);
+}
+
+describe('getTopContentByCategory / get_top_content_by_category', () => {
+  it('the data set is what the checks need: several days per post, several conversions per post, ties', () => {
+    const days = new Map<string, number>();
+    for (const a of fx.analytics) days.set(a.postId, (days.get(a.postId) ?? 0) + 1);
+    expect([...days.values()].filter((n) => n >= 3).length).toBeGreaterThan(40);
+    const convs = new Map<string, number>();
+    for (const c of fx.conversions) convs.set(c.postId, (convs.get(c.postId) ?? 0) + 1);
+    expect([...convs.values()].filter((n) => n >= 2).length).toBeGreaterThan(20);
+    const rates = [...latest.values()].map((a) => a.rateMicro).filter((r) => r !== null);
+    expect(new Set(rates).size).toBeLessThan(rates.length);
+  });
+
+  it.each([
+    [null, 30, 50],
+    [null, 7, 50],
+    [null, 120, 1000],
+    ['workout', 30, 50],
+    ['nutrition', 90, 5],
+  ] as const)('category %s, %i days, limit %i: each post once, latest figures, exact conversions', async (category, days, limit) => {
+    const got = await getTopContentByCategory(t.db, { category, days, limit });
+    const want = expectedTopContent(category, days, limit);
+    expect(want.length).toBeGreaterThan(0);
+    expect(got).toEqual(want);
+    expect(new Set(got.map((r) => r.postId)).size).toBe(got.length);
+  });
+
+  it('the design-named RPC returns the same 50 posts as the wrapper', async () => {
+    const rpc = await queryRows<{ post_id: string; conversion_count: number; total_engagement: string | number }>(
+      t.db,
+      sql`SELECT post_id, conversion_count, total_engagement FROM get_top_content_by_category(NULL, 120)`,
+    );
+    const want = expectedTopContent(null, 120, 50);
+    expect(rpc.map((r) => r.post_id)).toEqual(want.map((w) => w.postId));
+    expect(rpc.map((r) => Number(r.conversion_count))).toEqual(want.map((w) => w.conversionCount));
+    expect(rpc.map((r) => Number(r.total_engagement))).toEqual(want.map((w) => w.totalEngagement));
+    const byCategory = await queryRows<{ post_id: string }>(
+      t.db,
+      sql`SELECT post_id FROM get_top_content_by_category('workout', 30)`,
+    );
+    expect(byCategory.map((r) => r.post_id)).toEqual(expectedTopContent('workout', 30, 50).map((w) => w.postId));
+  });
+
+  it('refuses bad arguments, naming them', async () => {
+    await expect(getTopContentByCategory(t.db, { days: 0 })).rejects.toThrow(/days: must be at least 1/);
+    await expect(getTopContentByCategory(t.db, { category: 'cats' as never })).rejects.toThrow(/category/);
+    await expect(getTopContentByCategory(t.db, { limit: 2.5 })).rejects.toThrow(InvalidInputError);
+    const e = await pgError(t.db.execute(sql`SELECT * FROM get_top_content_by_category('cats', 30)`));
+    expect(e.message).toMatch(/category_filter: "cats" is not a content category/);
+    const e2 = await pgError(t.db.execute(sql`SELECT * FROM get_top_content_by_category(NULL, -3)`));
+    expect(e2.message).toMatch(/time_period: -3 is out of range/);
+  });
+
+  it('as Supabase RPC for a signed-in user: only that user\'s posts (SECURITY INVOKER, RLS applies)', async () => {
+    const user = fx.users[1]!;
+    const ids = await rolledBack(
+      (tx) => queryRows<{ post_id: string }>(tx, sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`),
+      user,
+    );
+    const own = new Set(fx.posts.filter((p) => p.userId === user).map((p) => p.id));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((r) => own.has(r.post_id))).toBe(true);
+    const want = fx.posts
+      .filter((p) => p.userId === user && p.status === 'published' && latest.has(p.id))
+      .filter((p) => p.publishedAt!.getTime() >= Date.now() - 120 * DAY);
+    expect(ids.length).toBe(Math.min(50, want.length));
+  });
+});
+
+/** Runs `work` in a transaction that is rolled back afterwards (as a signed-in user when `sub` is given). */
+async function rolledBack<T>(work: (tx: Db) => Promise<T>, sub?: string): Promise<T> {
+  let result: T | undefined;
+  try {
+    await t.db.transaction(async (tx) => {
+      if (sub) {
+        await tx.execute(sql`SET LOCAL ROLE authenticated`);
+        await tx.execute(sql`SELECT set_config('request.jwt.claims', ${JSON.stringify({ role: 'authenticated', sub })}, true)`);
+      }
+      result = await work(tx);
+      tx.rollback();
+    });
+  } catch (err) {
+    if (!(err instanceof TransactionRollbackError)) throw err;
+  }
+  return result as T;
+}
+
+describe('daily_platform_metrics', () => {
+  function expectedDaily() {
+    const groups = new Map<string, { platformId: number; platform: string; date: string; posts: string[] }>();
+    for (const p of fx.posts.filter((p) => p.status === 'published')) {
+      const date = utcDate(p.publishedAt!);
+      const k = `${date}|${p.platformId}`;
+      if (!groups.has(k)) groups.set(k, { platformId: p.platformId, platform: p.platform, date, posts: [] });
+      groups.get(k)!.posts.push(p.id);
+    }
+    return [...groups.values()]
+      .sort((a, b) => (a.date === b.date ? a.platformId - b.platformId : a.date < b.date ? -1 : 1))
+      .map((g) => {
+        const rows = g.posts.map((id) => latest.get(id)).filter((a): a is FxAnalytics => a !== undefined);
+        const sum = (f: (a: FxAnalytics) => number) => rows.reduce((s, a) => s + f(a), 0);
+        return {
+          platformId: g.platformId,
+          platform: g.platform,
+          publishDate: g.date,
+          postsCount: g.posts.length,
+          postsWithAnalytics: rows.length,
+          avgEngagementRate: avgRate(rows.map((a) => a.rateMicro).filter((x): x is number => x !== null)),
+          totalEngagement: sum(engagement),
+          likesCount: sum((a) => a.likes),
+          commentsCount: sum((a) => a.comments),
+          sharesCount: sum((a) => a.shares),
+          savesCount: sum((a) => a.saves),
+          viewsCount: sum((a) => a.views),
+          profileVisits: sum((a) => a.profileVisits),
+          websiteClicks: sum((a) => a.websiteClicks),
+        };
+      });
+  }
+
+  it('counts each published post once with its latest cumulative row (after a refresh)', async () => {
+    await refreshDailyPlatformMetrics(t.db);
+    const got = await getDailyPlatformMetrics(t.db);
+    const want = expectedDaily();
+    expect(got).toEqual(want);
+    expect(got.reduce((s, r) => s + r.postsCount, 0)).toBe(fx.posts.filter((p) => p.status === 'published').length);
+  });
+
+  it('filters by platform and inclusive date range', async () => {
+    const from = utcDate(new Date(Date.now() - 40 * DAY));
+    const to = utcDate(new Date(Date.now() - 10 * DAY));
+    const got = await getDailyPlatformMetrics(t.db, { platform: 'tiktok', from, to });
+    const want = expectedDaily().filter((r) => r.platform === 'tiktok' && r.publishDate >= from && r.publishDate <= to);
+    expect(want.length).toBeGreaterThan(0);
+    expect(got).toEqual(want);
+  });
+
+  it('has the unique index REFRESH ... CONCURRENTLY needs, and is closed to API clients', async () => {
+    const idx = await queryRows<{ indexdef: string }>(
+      t.db,
+      sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'daily_platform_metrics'`,
+    );
+    expect(idx.map((i) => i.indexdef).join()).toMatch(/UNIQUE INDEX daily_platform_metrics_platform_date_key/);
+    const privs = await queryRows<{ anon: boolean; auth: boolean; service: boolean }>(
+      t.db,
+      sql`SELECT has_table_privilege('anon', 'daily_platform_metrics', 'SELECT') AS anon,
+                 has_table_privilege('authenticated', 'daily_platform_metrics', 'SELECT') AS auth,
+                 has_table_privilege('service_role', 'daily_platform_metrics', 'SELECT') AS service`,
+    );
+    expect(privs[0]).toEqual({ anon: false, auth: false, service: true });
+  });
+
+  it('refuses bad filters, naming them', async () => {
+    await expect(getDailyPlatformMetrics(t.db, { platform: 'myspace' })).rejects.toThrow(/platform: no platform named "myspace"/);
+    await expect(getDailyPlatformMetrics(t.db, { from: '2026-02-30' })).rejects.toThrow(/from: must be a date/);
+    await expect(getDailyPlatformMetrics(t.db, { from: '2026-03-02', to: '2026-03-01' })).rejects.toThrow(/to: is before from/);
+  });
+});
+
+describe('getPostEngagementOverTime', () => {
+  it('daily deltas from the cumulative rows for every post, gaps included', async () => {
+    const byPost = new Map<string, FxAnalytics[]>();
+    for (const a of fx.analytics) byPost.set(a.postId, [...(byPost.get(a.postId) ?? []), a]);
+    let gaps = 0;
+    let negatives = 0;
+    for (const [postId, rows] of byPost) {
+      rows.sort((a, b) => (a.date < b.date ? -1 : 1));
+      const byDate = new Map(rows.map((a) => [a.date, a]));
+      const want = [];
+      let prev: FxAnalytics | null = null;
+      for (let d = rows[0]!.date; d <= rows.at(-1)!.date; d = utcDate(new Date(Date.parse(d) + DAY))) {
+        const a = byDate.get(d);
+        if (!a) {
+          gaps++;
+          want.push({ date: d, measured: false, cumulative: null, delta: null, engagementRate: null });
+          continue;
+        }
+        const fig = (x: FxAnalytics | null) => ({
+          likes: x?.likes ?? 0,
+          comments: x?.comments ?? 0,
+          shares: x?.shares ?? 0,
+          saves: x?.saves ?? 0,
+          views: x?.views ?? 0,
+          profileVisits: x?.profileVisits ?? 0,
+          websiteClicks: x?.websiteClicks ?? 0,
+          totalEngagement: x ? engagement(x) : 0,
+        });
+        const cur = fig(a);
+        const before = fig(prev);
+        const delta = Object.fromEntries(
+          Object.entries(cur).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
+        ) as typeof cur;
+        if (delta.likes < 0) negatives++;
+        want.push({ date: d, measured: true, cumulative: cur, delta, engagementRate: rateOf(a) });
+        prev = a;
+      }
+      expect(await getPostEngagementOverTime(t.db, { postId })).toEqual(want);
+    }
+    expect(gaps).toBeGreaterThan(10);
+    expect(negatives).toBeGreaterThan(0);
+  });
+
+  it('clips to from..to without changing the deltas', async () => {
+    const [postId, rows] = [...groupBy(fx.analytics)].find(([, r]) => r.length >= 5)!;
+    const full = await getPostEngagementOverTime(t.db, { postId });
+    const from = rows[2]!.date;
+    const to = rows[4]!.date;
+    const clipped = await getPostEngagementOverTime(t.db, { postId, from, to });
+    expect(clipped).toEqual(full.filter((d) => d.date >= from && d.date <= to));
+  });
+
+  it('a post without analytics gives no days; an unknown post or a bad id is an error naming postId', async () => {
+    const bare = fx.posts.find((p) => !fx.analytics.some((a) => a.postId === p.id))!;
+    expect(await getPostEngagementOverTime(t.db, { postId: bare.id })).toEqual([]);
+    await expect(getPostEngagementOverTime(t.db, { postId: randomUUID() })).rejects.toThrow(/postId: no post/);
+    await expect(getPostEngagementOverTime(t.db, { postId: 'nope' })).rejects.toThrow(/postId: must be a UUID/);
+  });
+});
+
+function groupBy(rows: FxAnalytics[]) {
+  const m = new Map<string, FxAnalytics[]>();
+  for (const a of rows) m.set(a.postId, [...(m.get(a.postId) ?? []), a]);
+  for (const r of m.values()) r.sort((a, b) => (a.date < b.date ? -1 : 1));
+  return m;
+}
+
+describe('getBestPostingHours', () => {
+  function expected(timeZone: string, days: number, platform?: string, minPosts = 1) {
+    const hourOf = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' });
+    const groups = new Map<string, { platformId: number; platform: string; hour: number; rates: number[] }>();
+    for (const p of fx.posts) {
+      const a = latest.get(p.id);
+      if (p.status !== 'published' || !a || a.rateMicro === null) continue;
+      if (p.publishedAt!.getTime() < Date.now() - days * DAY) continue;
+      if (platform && p.platform !== platform) continue;
+      const hour = Number(hourOf.format(p.publishedAt!));
+      const k = `${p.platformId}|${hour}`;
+      if (!groups.has(k)) groups.set(k, { platformId: p.platformId, platform: p.platform, hour, rates: [] });
+      groups.get(k)!.rates.push(a.rateMicro);
+    }
+    return [...groups.values()]
+      .filter((g) => g.rates.length >= minPosts)
+      .map((g) => ({
+        platformId: g.platformId,
+        platform: g.platform,
+        hour: g.hour,
+        postsCount: g.rates.length,
+        avgEngagementRate: avgRate(g.rates)!,
+      }))
+      .sort((a, b) => a.platformId - b.platformId || b.avgEngagementRate - a.avgEngagementRate || a.hour - b.hour);
+  }
+
+  it.each([
+    ['UTC', 90, undefined, 1],
+    ['America/New_York', 120, undefined, 1],
+    ['Asia/Kolkata', 90, 'instagram', 1],
+    ['UTC', 120, undefined, 2],
+  ] as const)('%s, %i days, platform %s, at least %i posts: agrees with a brute-force count', async (timeZone, days, platform, minPosts) => {
+    const want = expected(timeZone, days, platform, minPosts);
+    expect(want.length).toBeGreaterThan(0);
+    expect(await getBestPostingHours(t.db, { timeZone, days, platform, minPosts })).toEqual(want);
+  });
+
+  it('defaults to UTC and 90 days', async () => {
+    expect(await getBestPostingHours(t.db)).toEqual(expected('UTC', 90));
+  });
+
+  it('refuses an unknown time zone or platform, naming the field', async () => {
+    await expect(getBestPostingHours(t.db, { timeZone: 'Mars/Olympus' })).rejects.toThrow(
+      /timeZone: "Mars\/Olympus" is not a time zone/,
+    );
+    await expect(getBestPostingHours(t.db, { platform: 'Bad Name' })).rejects.toThrow(/platform: a platform name/);
+  });
+});
+
+describe('refreshTemplatePerformance', () => {
+  it('recomputes usage_count, avg_engagement_rate and success_rate from the posts using each template', async () => {
+    // Stale figures written by hand must be replaced.
+    await t.db.execute(sql`UPDATE content_templates SET usage_count = 99, avg_engagement_rate = 9, success_rate = 1`);
+    const changed = await refreshTemplatePerformance(t.db);
+    expect(changed).toBe(fx.templates.length);
+
+    const rated = fx.posts.filter((p) => p.status === 'published' && latest.get(p.id)?.rateMicro != null);
+    const baseline = new Map<number, number>(); // platform mean, exact (not rounded): compared as k*n vs sum
+    const perPlatform = new Map<number, number[]>();
+    for (const p of rated) perPlatform.set(p.platformId, [...(perPlatform.get(p.platformId) ?? []), latest.get(p.id)!.rateMicro!]);
+    for (const [k, v] of perPlatform) baseline.set(k, v.reduce((s, x) => s + x, 0) / v.length);
+    const beats = (p: (typeof rated)[number]) => {
+      const v = perPlatform.get(p.platformId)!;
+      return latest.get(p.id)!.rateMicro! * v.length > v.reduce((s, x) => s + x, 0);
+    };
+
+    const got = await queryRows<{ id: string; usage_count: number; avg_engagement_rate: string | null; success_rate: string | null }>(
+      t.db,
+      sql`SELECT id, usage_count, avg_engagement_rate, success_rate FROM content_templates`,
+    );
+    for (const id of fx.templates) {
+      const row = got.find((g) => g.id === id)!;
+      const uses = fx.posts.filter((p) => p.templateId === id);
+      const mine = rated.filter((p) => p.templateId === id);
+      expect(Number(row.usage_count)).toBe(uses.length);
+      expect(row.avg_engagement_rate === null ? null : Number(row.avg_engagement_rate)).toBe(
+        avgRate(mine.map((p) => latest.get(p.id)!.rateMicro!)),
+      );
+      expect(row.success_rate === null ? null : Number(row.success_rate)).toBe(
+        mine.length === 0 ? null : share4(mine.filter(beats).length, mine.length),
+      );
+    }
+    expect(got.find((g) => g.id === fx.templates[2])).toMatchObject({ usage_count: 0, avg_engagement_rate: null, success_rate: null });
+    // A second run finds nothing to change.
+    expect(await refreshTemplatePerformance(t.db)).toBe(0);
+  });
+});
+
+describe('post_latest_analytics stays exact as post_analytics changes', () => {
+  const bruteForce = sql`
+    SELECT count(*)::int AS n FROM (
+      (SELECT DISTINCT ON (post_id) post_id, analysis_date, likes_count, comments_count, shares_count, saves_count,
+              views_count, engagement_rate, profile_visits, website_clicks
+       FROM post_analytics ORDER BY post_id, analysis_date DESC)
+      EXCEPT
+      (SELECT post_id, analysis_date, likes_count, comments_count, shares_count, saves_count, views_count,
+              engagement_rate, profile_visits, website_clicks FROM post_latest_analytics)
+    ) d`;
+  const sizes = sql`SELECT (SELECT count(DISTINCT post_id) FROM post_analytics)::int AS a, (SELECT count(*) FROM post_latest_analytics)::int AS l`;
+  async function expectExact() {
+    const [diff] = await queryRows<{ n: number }>(t.db, bruteForce);
+    const [n] = await queryRows<{ a: number; l: number }>(t.db, sizes);
+    expect(Number(diff!.n)).toBe(0);
+    expect(Number(n!.l)).toBe(Number(n!.a));
+  }
+
+  it('after the bulk load, on update of the latest day, on a moved date, on delete, on post deletion', async () => {
+    await expectExact();
+    const [postId, rows] = [...groupBy(fx.analytics)].find(([, r]) => r.length >= 3)!;
+    const last = rows.at(-1)!;
+    await t.db.execute(sql`UPDATE post_analytics SET likes_count = likes_count + 1000 WHERE post_id = ${postId} AND analysis_date = ${last.date}`);
+    await expectExact();
+    // An older day moved past the newest one becomes the latest.
+    await t.db.execute(sql`UPDATE post_analytics SET analysis_date = ${utcDate(new Date(Date.parse(last.date) + 3 * DAY))}::date
+                           WHERE post_id = ${postId} AND analysis_date = ${rows[0]!.date}`);
+    await expectExact();
+    await t.db.execute(sql`DELETE FROM post_analytics WHERE post_id = ${postId} AND analysis_date = (SELECT max(analysis_date) FROM post_analytics WHERE post_id = ${postId})`);
+    await expectExact();
+    await t.db.execute(sql`DELETE FROM post_analytics WHERE post_id = ${postId}`);
+    await expectExact();
+    const other = [...groupBy(fx.analytics).keys()].find((id) => id !== postId)!;
+    await t.db.execute(sql`DELETE FROM social_posts WHERE id = ${other}`);
+    await expectExact();
+    // An upsert of unchanged values (a rollup re-run) changes nothing.
+    await t.db.execute(sql`INSERT INTO post_analytics SELECT * FROM post_analytics ON CONFLICT (post_id, analysis_date) DO UPDATE SET likes_count = excluded.likes_count`);
+    await expectExact();
+  });
+
+  it('TRUNCATE empties it', async () => {
+    const left = await rolledBack(async (tx) => {
+      await tx.execute(sql`TRUNCATE post_analytics`);
+      return queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM post_latest_analytics`);
+    });
+    expect(Number(left[0]!.n)).toBe(0);
+    await expectExact();
+  });
+});

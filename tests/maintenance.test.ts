@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, createEmbeddedDb, queryRows, type Db } from '../src/db.js';
+import { migrate } from '../src/migrate.js';
+import {
+  archiveOldEngagementEvents,
+  ensureEngagementPartitions,
+  listEngagementPartitions,
+  MAINTENANCE_STEPS,
+  runMaintenance,
+  scheduleMaintenance,
+} from '../src/queries/maintenance.js';
+import { createTestDatabase, dropTestDatabase, useTestDb, type TestDatabase } from './support/db.js';
+
+const t = useTestDb();
+const extra: TestDatabase[] = [];
+afterAll(async () => {
+  for (const d of extra) await dropTestDatabase(d);
+});
+
+/** Start (UTC) of the month `offset` months from the current one, computed by the database's clock. */
+const monthStart = (offset: number) =>
+  sql`((date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => ${offset}::int)) AT TIME ZONE 'UTC')`;
+
+async function monthName(db: Db, offset: number): Promise<string> {
+  const [r] = await queryRows<{ name: string }>(
+    db,
+    sql`SELECT 'engagement_events_' || to_char(${monthStart(offset)} AT TIME ZONE 'UTC', '"y"YYYY"m"MM') AS name`,
+  );
+  return r!.name;
+}
+
+/** `count` events spread over the month `offset` months from now; keys keyBase+1 .. keyBase+count. */
+async function insertEvents(db: Db, offset: number, count: number, keyBase: number, postId: string = randomUUID()) {
+  await db.execute(sql`
+    INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type, event_value, platform_user_id)
+    SELECT ${postId}::uuid,
+           ${monthStart(offset)} + (g % 27) * interval '1 day' + (g % 86000) * interval '1 second',
+           ${keyBase}::bigint + g,
+           (ARRAY['like', 'comment', 'share', 'save', 'view'])[1 + g % 5],
+           g % 7,
+           'user' || (g % 13)
+    FROM generate_series(1, ${count}::int) g`);
+}
+
+/** Every event of a month, live or archived, as one fingerprint: equal fingerprints, equal rows. */
+async function monthFingerprint(db: Db, offset: number) {
+  const [r] = await queryRows<{ n: number; live: number; archived: number; digest: string | null }>(
+    db,
+    sql`SELECT count(*)::int AS n,
+               count(*) FILTER (WHERE src = 'live')::int AS live,
+               count(*) FILTER (WHERE src = 'archive')::int AS archived,
+               md5(string_agg(row_text, ',' ORDER BY row_text)) AS digest
+        FROM (
+          SELECT 'live' AS src, (e.*)::text AS row_text, e.event_timestamp FROM engagement_events e
+          UNION ALL
+          SELECT 'archive', (a.*)::text, a.event_timestamp FROM engagement_events_archive a
+        ) x
+        WHERE x.event_timestamp >= ${monthStart(offset)} AND x.event_timestamp < ${monthStart(offset + 1)}`,
+  );
+  return r!;
+}
+
+async function partitionOf(db: Db, key: number): Promise<string[]> {
+  const rows = await queryRows<{ part: string }>(
+    db,
+    sql`SELECT tableoid::regclass::text AS part FROM engagement_events WHERE event_key = ${key}::bigint`,
+  );
+  return rows.map((r) => r.part);
+}
+
+describe('ensure_engagement_partitions', () => {
+  it('creates the current month and the next 3 when they are missing, closed to the API roles, and then creates nothing', async () => {
+    const db = t.db;
+    const names = await Promise.all([0, 1, 2, 3].map((o) => monthName(db, o)));
+    // The template was migrated today, so these exist; remove the empty future ones to see them made.
+    for (const n of names.slice(1)) await db.execute(sql.raw(`DROP TABLE "${n}"`));
+
+    const report = await runMaintenance(db, { archive: false });
+    const ensure = report.steps.find((s) => s.step === 'ensure_engagement_partitions')!;
+    expect(ensure.ok).toBe(true);
+    expect((ensure.result as { partition_name: string }[]).map((p) => p.partition_name)).toEqual(names.slice(1));
+
+    const parts = await listEngagementPartitions(db);
+    for (const n of names) expect(parts.map((p) => p.partition)).toContain(n);
+    expect(parts.at(-1)).toMatchObject({ partition: 'engagement_events_default', isDefault: true });
+    for (const p of parts.filter((x) => !x.isDefault)) {
+      expect(p.rangeEnd!.getUTCDate()).toBe(1);
+      expect(p.rangeStart!.getUTCHours()).toBe(0);
+    }
+
+    const closed = await queryRows<{ name: string; rls: boolean; month_check: boolean; anon: boolean; auth: boolean; service: boolean }>(
+      db,
+      sql`SELECT c.relname AS name, c.relrowsecurity AS rls,
+                 EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.conname = c.relname || '_month') AS month_check,
+                 has_table_privilege('anon', c.oid, 'SELECT') AS anon,
+                 has_table_privilege('authenticated', c.oid, 'SELECT') AS auth,
+                 has_table_privilege('service_role', c.oid, 'INSERT') AS service
+          FROM pg_class c WHERE c.relname = ANY (${names.slice(1)}::text[]) AND c.relnamespace = 'public'::regnamespace`,
+    );
+    expect(closed).toHaveLength(3);
+    for (const c of closed) expect(c).toMatchObject({ rls: true, month_check: true, anon: false, auth: false, service: true });
+
+    expect(await ensureEngagementPartitions(db)).toEqual([]);
+    expect(await ensureEngagementPartitions(db, { monthsAhead: 3 })).toEqual([]);
+  });
+
+  it('keeps an event dated beyond the partitions and moves it into its own month, with every field intact', async () => {
+    const db = t.db;
+    const farName = await monthName(db, 9);
+    await insertEvents(db, 9, 1, 9_000_000);
+    await db.execute(sql`
+      INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type, country_code, event_metadata)
+      VALUES (${randomUUID()}::uuid, '1999-03-15T12:00:00Z', 9100001, 'comment', 'DE', '{"text": "from 1999"}')`);
+    expect(await partitionOf(db, 9_000_001)).toEqual(['engagement_events_default']);
+    expect(await partitionOf(db, 9_100_001)).toEqual(['engagement_events_default']);
+    const before = await queryRows<{ r: string }>(
+      db,
+      sql`SELECT (e.*)::text AS r FROM engagement_events e WHERE event_key IN (9000001, 9100001) ORDER BY event_key`,
+    );
+
+    const created = await ensureEngagementPartitions(db, { monthsAhead: 3 });
+    expect(created.map((c) => [c.partitionName, c.rowsMoved])).toEqual([
+      ['engagement_events_y1999m03', 1],
+      [farName, 1],
+    ]);
+    expect(created[0]!.rangeStart.toISOString()).toBe('1999-03-01T00:00:00.000Z');
+    expect(created[0]!.rangeEnd.toISOString()).toBe('1999-04-01T00:00:00.000Z');
+
+    expect(await partitionOf(db, 9_000_001)).toEqual([farName]);
+    expect(await partitionOf(db, 9_100_001)).toEqual(['engagement_events_y1999m03']);
+    const after = await queryRows<{ r: string }>(
+      db,
+      sql`SELECT (e.*)::text AS r FROM engagement_events e WHERE event_key IN (9000001, 9100001) ORDER BY event_key`,
+    );
+    expect(after).toEqual(before);
+    const [waiting] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM engagement_events_default`);
+    expect(waiting!.n).toBe(0);
+    // Later events of that month go straight to its partition.
+    await insertEvents(db, 9, 1, 9_200_000);
+    expect(await partitionOf(db, 9_200_001)).toEqual([farName]);
+  });
+
+  it('refuses bad input naming the field', async () => {
+    await expect(ensureEngagementPartitions(t.db, { monthsAhead: -1 })).rejects.toThrow(/monthsAhead/);
+    await expect(ensureEngagementPartitions(t.db, { monthsAhead: 2.5 })).rejects.toThrow(/monthsAhead/);
+    await expect(queryRows(t.db, sql`SELECT * FROM ensure_engagement_partitions(500)`)).rejects.toThrow(/months_ahead: 500 is out of range/);
+  });
+});
+
+describe('archive_old_engagement_events', () => {
+  it('moves every row of each month older than the retention, copies nothing, and keeps every analytics row', async () => {
+    const db = t.db;
+    const userId = randomUUID();
+    await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${userId}::uuid, 'archive@example.test')`);
+    const [post] = await queryRows<{ id: string }>(
+      db,
+      sql`INSERT INTO social_posts (user_id, platform_id, caption, media_type, status, published_at)
+          VALUES (${userId}::uuid, (SELECT id FROM social_platforms WHERE name = 'instagram'), 'old post', 'image', 'published',
+                  ${monthStart(-30)})
+          RETURNING id::text AS id`,
+    );
+    await insertEvents(db, -30, 3000, 1_000_000, post!.id);
+    await insertEvents(db, -27, 2000, 2_000_000, post!.id);
+    await insertEvents(db, -23, 500, 3_000_000, post!.id); // inside the retention: stays
+    await insertEvents(db, 0, 500, 4_000_000, post!.id);
+    await ensureEngagementPartitions(db);
+    // Rollups of the old months, made before archiving (by the real rollup when it is installed).
+    await runMaintenance(db, { archive: false });
+    await db.execute(sql`
+      INSERT INTO post_analytics (post_id, analysis_date, likes_count)
+      VALUES (${post!.id}::uuid, (${monthStart(-30)} AT TIME ZONE 'UTC')::date - 1, 1)
+      ON CONFLICT DO NOTHING`);
+    const analytics = sql`SELECT (a.*)::text AS r FROM post_analytics a ORDER BY post_id, analysis_date`;
+    const analyticsBefore = await queryRows<{ r: string }>(db, analytics);
+    expect(analyticsBefore.length).toBeGreaterThan(0);
+
+    const old = [await monthName(db, -30), await monthName(db, -27)];
+    const fpBefore = [await monthFingerprint(db, -30), await monthFingerprint(db, -27), await monthFingerprint(db, -23)];
+    expect(fpBefore.map((f) => [f.n, f.live])).toEqual([[3000, 3000], [2000, 2000], [500, 500]]);
+    const storage = sql`SELECT c.relname AS name, c.oid::int AS oid, pg_relation_filenode(c.oid)::text AS filenode
+                        FROM pg_class c WHERE c.relname = ANY (${old}::text[]) AND c.relkind = 'r' ORDER BY c.relname`;
+    const storageBefore = await queryRows<{ name: string; oid: number; filenode: string }>(db, storage);
+
+    const archived = await archiveOldEngagementEvents(db);
+    expect(archived.map((a) => [a.partitionName, a.archivedAs])).toEqual(old.map((n) => [n, `archive.${n}`]));
+    expect(archived[0]!.rangeStart.getTime()).toBeLessThan(archived[1]!.rangeStart.getTime());
+
+    const fpAfter = [await monthFingerprint(db, -30), await monthFingerprint(db, -27), await monthFingerprint(db, -23)];
+    expect(fpAfter[0]).toEqual({ ...fpBefore[0], live: 0, archived: 3000 });
+    expect(fpAfter[1]).toEqual({ ...fpBefore[1], live: 0, archived: 2000 });
+    expect(fpAfter[2]).toEqual(fpBefore[2]);
+    // The same tables, the same files: the months were moved, not copied.
+    expect(await queryRows(db, storage)).toEqual(storageBefore);
+    const parts = await listEngagementPartitions(db);
+    for (const n of old) expect(parts.map((p) => p.partition)).not.toContain(n);
+
+    // Archived months stay closed to the API roles by name, with row-level security on.
+    const closed = await queryRows<{ rls: boolean; anon: boolean; auth: boolean; parent: string }>(
+      db,
+      sql`SELECT c.relrowsecurity AS rls, has_table_privilege('anon', c.oid, 'SELECT') AS anon,
+                 has_table_privilege('authenticated', c.oid, 'SELECT') AS auth,
+                 (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid) AS parent
+          FROM pg_class c WHERE c.relnamespace = 'archive'::regnamespace AND c.relkind = 'r'`,
+    );
+    expect(closed).toHaveLength(2);
+    for (const c of closed) expect(c).toEqual({ rls: true, anon: false, auth: false, parent: 'engagement_events_archive' });
+
+    // The rollups run again over live + archive and change nothing.
+    const again = await runMaintenance(db, { archive: true });
+    expect(again.steps.find((s) => s.step === 'archive_old_engagement_events')).toMatchObject({ ok: true, result: [] });
+    expect(await queryRows(db, analytics)).toEqual(analyticsBefore);
+    expect(await archiveOldEngagementEvents(db)).toEqual([]);
+  });
+
+  it('archives late events of a month archived before beside it, losing none', async () => {
+    const db = t.db;
+    const name = await monthName(db, -30);
+    const before = await monthFingerprint(db, -30);
+    await insertEvents(db, -30, 40, 5_000_000);
+    const archived = await archiveOldEngagementEvents(db, { retention: { years: 2 } });
+    expect(archived.map((a) => a.archivedAs)).toEqual([`archive.${name}_1`]);
+    const after = await monthFingerprint(db, -30);
+    expect([after.n, after.live, after.archived]).toEqual([before.n + 40, 0, before.n + 40]);
+  });
+
+  it('archives nothing inside the retention, and refuses a retention that is not positive', async () => {
+    expect(await archiveOldEngagementEvents(t.db, { retention: { years: 10 } })).toEqual([]);
+    await expect(archiveOldEngagementEvents(t.db, { retention: {} })).rejects.toThrow(/retention: must be longer than zero/);
+    await expect(archiveOldEngagementEvents(t.db, { retention: { months: -1 } })).rejects.toThrow(/retention\.months/);
+    await expect(queryRows(t.db, sql`SELECT * FROM archive_old_engagement_events(interval '-1 day')`)).rejects.toThrow(
+      /retention: .* is not a positive interval/,
+    );
+  });
+});
+
+describe('run_social_maintenance', () => {
+  it('runs every step in order and reports each one, all succeeding', async () => {
+    const report = await runMaintenance(t.db, { archive: true });
+    expect(report.steps.map((s) => s.step)).toEqual([...MAINTENANCE_STEPS]);
+    for (const s of report.steps) {
+      expect(s, `${s.step}: ${s.error ?? ''}`).toMatchObject({ ok: true });
+      expect(s.ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.ok).toBe(true);
+    expect(report.startedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('runs the archive only when a month is due, unless asked', async () => {
+    const d = await createTestDatabase();
+    extra.push(d);
+    const skipped = await runMaintenance(d.db);
+    expect(skipped.steps.at(-1)).toMatchObject({ step: 'archive_old_engagement_events', ok: true, skipped: true });
+    expect(skipped.steps.at(-1)!.reason).toMatch(/no month ends before/);
+    expect((await runMaintenance(d.db, { archive: false })).steps.at(-1)).toMatchObject({ skipped: true, reason: 'not requested' });
+
+    await insertEvents(d.db, -26, 10, 1);
+    await ensureEngagementPartitions(d.db);
+    const due = await runMaintenance(d.db);
+    const step = due.steps.at(-1)!;
+    expect(step).toMatchObject({ step: 'archive_old_engagement_events', ok: true });
+    expect(step.skipped).toBeUndefined();
+    expect((step.result as { archived_as: string }[]).map((r) => r.archived_as)).toEqual([`archive.${await monthName(d.db, -26)}`]);
+  });
+
+  it('reports a failing step and a missing step with their errors, and still runs the others', async () => {
+    const d = await createTestDatabase();
+    extra.push(d);
+    const squatted = await monthName(d.db, 3);
+    await d.db.execute(sql.raw(`DROP TABLE "${squatted}"; CREATE TABLE "${squatted}" (note text)`));
+    await d.db.execute(sql`DO $$
+      DECLARE f regprocedure;
+      BEGIN
+        FOR f IN SELECT oid::regprocedure FROM pg_proc WHERE proname = 'detect_trending_topics' LOOP
+          EXECUTE 'DROP FUNCTION ' || f;
+        END LOOP;
+      END $$`);
+    await insertEvents(d.db, -28, 5, 1);
+
+    const report = await runMaintenance(d.db, { archive: true });
+    expect(report.ok).toBe(false);
+    expect(report.steps.map((s) => s.step)).toEqual([...MAINTENANCE_STEPS]);
+    const by = Object.fromEntries(report.steps.map((s) => [s.step, s]));
+    expect(by.ensure_engagement_partitions).toMatchObject({ ok: false, sqlstate: '42P07' });
+    expect(by.ensure_engagement_partitions!.error).toContain(`table ${squatted} exists but is not the partition`);
+    expect(by.detect_trending_topics).toMatchObject({ ok: false, sqlstate: '42883' });
+    expect(by.detect_trending_topics!.error).toMatch(/function detect_trending_topics\(\) does not exist/);
+    // The failed ensure step was rolled back alone; the archive step still ran, and made its own month
+    // for the old rows waiting in DEFAULT (it stops before the squatted month, which is not old).
+    expect(by.archive_old_engagement_events).toMatchObject({ ok: true });
+    expect((by.archive_old_engagement_events!.result as unknown[]).length).toBe(1);
+    for (const s of ['refresh_post_analytics', 'refresh_template_performance', 'refresh_daily_platform_metrics', 'refresh_engaged_users']) {
+      expect(by[s], `${s}: ${by[s]?.error ?? ''}`).toMatchObject({ ok: true });
+    }
+  });
+
+  it('refuses bad options naming the field', async () => {
+    await expect(runMaintenance(t.db, { archive: 'yes' as unknown as boolean })).rejects.toThrow(/runMaintenance: archive/);
+    await expect(runMaintenance(t.db, { retention: { weeks: 2 } as never })).rejects.toThrow(/retention.*weeks: unknown field|weeks/);
+  });
+});
+
+describe('maintenance under load', () => {
+  it('runs while 4 writers insert: no error, no lost or duplicated event, none left in DEFAULT', async () => {
+    const d = await createTestDatabase({ max: 8 });
+    extra.push(d);
+    const db = d.db;
+    // Months each batch writes to: this month, next month, beyond the partitions (DEFAULT until
+    // maintenance makes it), and one past the retention (made, then archived, again and again).
+    const offsets = [0, 1, 7, -30];
+    const batches = 30;
+    const perBatch = 40;
+    let writing = true;
+    const writerErrors: unknown[] = [];
+
+    const writer = async (w: number) => {
+      for (let b = 0; b < batches; b++) {
+        const offset = offsets[b % offsets.length]!;
+        try {
+          await insertEvents(db, offset, perBatch, w * 1_000_000 + b * 1_000);
+        } catch (err) {
+          writerErrors.push(err);
+        }
+      }
+    };
+    const reports: Awaited<ReturnType<typeof runMaintenance>>[] = [];
+    const maintainer = async () => {
+      while (writing) {
+        reports.push(await runMaintenance(db, { archive: true }));
+        await ensureEngagementPartitions(db);
+      }
+    };
+
+    const m = maintainer();
+    await Promise.all([0, 1, 2, 3].map((w) => writer(w + 1)));
+    writing = false;
+    await m;
+    reports.push(await runMaintenance(db, { archive: true }));
+
+    expect(writerErrors).toEqual([]);
+    expect(reports.length).toBeGreaterThan(1);
+    for (const r of reports) {
+      for (const s of r.steps.filter((x) => x.step === 'ensure_engagement_partitions' || x.step === 'archive_old_engagement_events')) {
+        expect(s, `${s.step}: ${s.error ?? ''}`).toMatchObject({ ok: true });
+      }
+    }
+    const [counts] = await queryRows<{ live: number; archived: number; distinct_keys: number; in_default: number; archived_tables: number }>(
+      db,
+      sql`SELECT (SELECT count(*) FROM engagement_events)::int AS live,
+                 (SELECT count(*) FROM engagement_events_archive)::int AS archived,
+                 (SELECT count(DISTINCT event_key) FROM (SELECT event_key FROM engagement_events UNION ALL
+                                                         SELECT event_key FROM engagement_events_archive) k)::int AS distinct_keys,
+                 (SELECT count(*) FROM engagement_events_default)::int AS in_default,
+                 (SELECT count(*) FROM pg_class WHERE relnamespace = 'archive'::regnamespace AND relkind = 'r')::int AS archived_tables`,
+    );
+    const total = 4 * batches * perBatch;
+    expect(counts!.live + counts!.archived).toBe(total);
+    expect(counts!.distinct_keys).toBe(total);
+    expect(counts!.in_default).toBe(0);
+    expect(counts!.archived).toBe((4 * batches * perBatch) / offsets.length);
+    expect(counts!.archived_tables).toBeGreaterThanOrEqual(1);
+    // Every live event sits in the partition of its own month.
+    const [misplaced] = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM engagement_events e
+          WHERE e.tableoid::regclass::text <> 'engagement_events_' || to_char(e.event_timestamp AT TIME ZONE 'UTC', '"y"YYYY"m"MM')`,
+    );
+    expect(misplaced!.n).toBe(0);
+  });
+});
+
+describe('on embedded PGlite', () => {
+  it('makes partitions, archives, runs maintenance and reports that pg_cron is absent', async () => {
+    const db = await createEmbeddedDb();
+    try {
+      await migrate(db);
+      await insertEvents(db, 8, 3, 1);
+      await insertEvents(db, -29, 3, 100);
+      const created = await ensureEngagementPartitions(db);
+      expect(created.map((c) => c.rowsMoved)).toEqual([3, 3]);
+      const archived = await archiveOldEngagementEvents(db);
+      expect(archived.map((a) => a.archivedAs)).toEqual([`archive.${await monthName(db, -29)}`]);
+      const [n] = await queryRows<{ live: number; archived: number }>(
+        db,
+        sql`SELECT (SELECT count(*) FROM engagement_events)::int AS live, (SELECT count(*) FROM engagement_events_archive)::int AS archived`,
+      );
+      expect(n).toEqual({ live: 3, archived: 3 });
+      const report = await runMaintenance(db, { archive: true });
+      expect(report.steps.map((s) => s.step)).toEqual([...MAINTENANCE_STEPS]);
+      expect(report.steps.find((s) => s.step === 'ensure_engagement_partitions')).toMatchObject({ ok: true });
+      const schedule = await scheduleMaintenance(db);
+      expect(schedule).toEqual({ scheduled: false, reason: 'pg_cron is not installed on this server', jobs: [] });
+    } finally {
+      await close(db);
+    }
+  });
+});

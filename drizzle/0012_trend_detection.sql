@@ -186,8 +186,10 @@ EXECUTE FUNCTION engagement_events_record_comment_hashtags();
 --> statement-breakpoint
 
 -- 5. Detection. Parameters only: no SQL text is accepted or built (the design's RPC ran caller-supplied SQL).
---    Windows are [as_of - window, as_of) and the one before it. Whole UTC hours are read from
---    topic_mention_hourly, the partial hours at the edges from topic_mentions, so any as_of is exact.
+--    Resolution is the UTC hour: the current window ends at the start of as_of's hour and both windows
+--    are whole hours, so detection only sums topic_mention_hourly (never the raw mentions) and its cost
+--    follows the number of (topic, platform, hour) cells, not of mentions. Run at :00 (pg_cron), nothing
+--    is left out; a run at 10:37 counts up to 10:00, and the 11:00 run sees the rest.
 --    Lifecycle rules and thresholds: docs/trends.md (mirrored by TREND_THRESHOLDS in TypeScript).
 CREATE OR REPLACE FUNCTION detect_trending_topics(
   "window" interval DEFAULT interval '24 hours',
@@ -217,15 +219,17 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
+  window_end timestamptz;
   cur_lo timestamptz;
   prev_lo timestamptz;
-  ceil_prev timestamptz;
-  floor_asof timestamptz;
-  straddle timestamptz;
   as_of_day date;
 BEGIN
-  IF "window" IS NULL OR "window" < interval '1 minute' OR "window" > interval '90 days' THEN
-    RAISE EXCEPTION 'window: % is out of range (1 minute .. 90 days)', "window" USING ERRCODE = 'invalid_parameter_value';
+  IF "window" IS NULL OR "window" < interval '1 hour' OR "window" > interval '90 days' THEN
+    RAISE EXCEPTION 'window: % is out of range (1 hour .. 90 days)', "window" USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF extract(epoch FROM "window") % 3600 <> 0 THEN
+    RAISE EXCEPTION 'window: % is not a whole number of hours (the resolution of topic_mention_hourly)', "window"
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF min_mentions IS NULL OR min_mentions < 1 OR min_mentions > 1000000000 THEN
     RAISE EXCEPTION 'min_mentions: % is out of range (1 .. 1000000000)', min_mentions USING ERRCODE = 'invalid_parameter_value';
@@ -236,38 +240,26 @@ BEGIN
   -- Two overlapping runs would both insert a new topic's row; one at a time.
   PERFORM pg_advisory_xact_lock(hashtext('detect_trending_topics'));
 
-  cur_lo := as_of - "window";
+  -- Every run within the same hour is the same evaluation (and reruns of it give the same rows).
+  window_end := date_trunc('hour', as_of, 'UTC');
+  cur_lo := window_end - "window";
   prev_lo := cur_lo - "window";
-  ceil_prev := date_trunc('hour', prev_lo, 'UTC');
-  IF ceil_prev < prev_lo THEN
-    ceil_prev := ceil_prev + interval '1 hour';
-  END IF;
-  floor_asof := date_trunc('hour', as_of, 'UTC');
-  -- The hour holding cur_lo, when cur_lo is not on the hour: it is split between the two windows.
-  straddle := CASE WHEN date_trunc('hour', cur_lo, 'UTC') < cur_lo THEN date_trunc('hour', cur_lo, 'UTC') END;
-  as_of_day := (as_of AT TIME ZONE 'UTC')::date;
+  as_of_day := (window_end AT TIME ZONE 'UTC')::date;
 
   RETURN QUERY
   WITH parts AS (
-    SELECT r.platform_id, r.topic_name, r.bucket_start >= cur_lo AS is_cur, r.mention_count::bigint AS n,
-           r.hashtag_count::bigint AS h, r.keyword_count::bigint AS k, r.at_mention_count::bigint AS m, r.engagement_weight AS w
+    -- int counts and float8 weights: sum() over them stays in machine arithmetic (sum(bigint) is numeric).
+    SELECT r.platform_id, r.topic_name, r.bucket_start >= cur_lo AS is_cur, r.mention_count AS n,
+           r.hashtag_count AS h, r.keyword_count AS k, r.at_mention_count AS m, r.engagement_weight::float8 AS w
     FROM topic_mention_hourly r
-    WHERE r.bucket_start >= ceil_prev AND r.bucket_start < floor_asof AND r.bucket_start IS DISTINCT FROM straddle
-    UNION ALL
-    SELECT x.platform_id, x.topic_name, x.mentioned_at >= cur_lo, 1::bigint,
-           (x.topic_type = 'hashtag')::int::bigint, (x.topic_type = 'keyword')::int::bigint,
-           (x.topic_type = 'mention')::int::bigint, x.engagement_weight::bigint
-    FROM topic_mentions x
-    WHERE (x.mentioned_at >= prev_lo AND x.mentioned_at < least(ceil_prev, as_of))
-       OR (x.mentioned_at >= greatest(floor_asof, ceil_prev) AND x.mentioned_at < as_of)
-       OR (x.mentioned_at >= greatest(straddle, ceil_prev) AND x.mentioned_at < least(straddle + interval '1 hour', floor_asof))
+    WHERE r.bucket_start >= prev_lo AND r.bucket_start < window_end
   ),
   win AS (
     SELECT p.platform_id, p.topic_name,
            coalesce(sum(p.n) FILTER (WHERE p.is_cur), 0) AS c,
            coalesce(sum(p.n) FILTER (WHERE NOT p.is_cur), 0) AS pc,
-           coalesce(sum(p.w) FILTER (WHERE p.is_cur), 0) AS cw,
-           coalesce(sum(p.w) FILTER (WHERE NOT p.is_cur), 0) AS pw,
+           coalesce(sum(p.w) FILTER (WHERE p.is_cur), 0)::bigint AS cw,
+           coalesce(sum(p.w) FILTER (WHERE NOT p.is_cur), 0)::bigint AS pw,
            -- The topic's type is how it was written most often in the current window.
            sum(p.h) FILTER (WHERE p.is_cur) AS th,
            sum(p.k) FILTER (WHERE p.is_cur) AS tk,
@@ -288,7 +280,7 @@ BEGIN
            coalesce(w.topic_name, a.topic_name)::varchar(100) AS topic_name,
            a.id AS active_id, a.peak_mention_count AS peak, a.trend_peak_date AS peak_date,
            -- A rerun for the same as_of starts from the status before that run: same data, same rows.
-           CASE WHEN a.id IS NULL THEN NULL WHEN a.last_updated_at = as_of THEN a.previous_status ELSE a.trend_status END AS base,
+           CASE WHEN a.id IS NULL THEN NULL WHEN a.last_updated_at = window_end THEN a.previous_status ELSE a.trend_status END AS base,
            coalesce(w.c, 0) AS c, coalesce(w.pc, 0) AS pc, coalesce(w.cw, 0) AS cw, coalesce(w.pw, 0) AS pw,
            CASE WHEN w.th IS NULL THEN coalesce(a.topic_type, 'hashtag')
                 WHEN w.th >= w.tk AND w.th >= w.tm THEN 'hashtag'
@@ -297,17 +289,17 @@ BEGIN
     FROM win w
     FULL JOIN active a ON a.topic_name = w.topic_name AND a.platform_id = w.platform_id
     -- Rows a later run (as_of after this one) already evaluated are left alone.
-    WHERE (a.id IS NOT NULL AND a.last_updated_at <= as_of) OR (a.id IS NULL AND w.c >= min_mentions)
+    WHERE (a.id IS NOT NULL AND a.last_updated_at <= window_end) OR (a.id IS NULL AND w.c >= min_mentions)
   ),
   grown AS (
     -- Percent growth against the previous window; a topic absent from it is measured against one
-    -- mention (0 -> 30 mentions is +2900 %), so growth is always defined. Capped at numeric(12,2).
+    -- mention (0 -> 30 mentions is +3000 %), so growth is always defined. Capped at numeric(12,2).
     SELECT cd.*,
            least(round((cd.c - cd.pc)::numeric * 100 / greatest(cd.pc, 1), 2), 9999999999.99) AS g,
            least(round((cd.cw - cd.pw)::numeric * 100 / greatest(cd.pw, 1), 2), 9999999999.99) AS eg
     FROM cand cd
   ),
-  decided AS (
+  decided AS MATERIALIZED (
     SELECT gr.*,
            CASE
              WHEN gr.c >= min_mentions AND gr.g >= 100 THEN 'trending'
@@ -321,9 +313,12 @@ BEGIN
            regexp_replace(gr.topic_name, '[[:space:]_-]+', '', 'g') AS compact
     FROM grown gr
   ),
+  kept AS MATERIALIZED (
+    SELECT d.* FROM decided d WHERE d.new_status IS NOT NULL
+  ),
   scored AS (
     SELECT d.*, coalesce(rel.score, 0)::smallint AS relevance, coalesce(opp.list, '{}'::text[]) AS opportunities
-    FROM decided d
+    FROM kept d
     LEFT JOIN LATERAL (
       -- Strongest matching term, plus 5 per further match (compound hashtags), at most 100.
       SELECT CASE WHEN count(*) = 0 THEN 0 ELSE least(100, max(l.weight) + 5 * (count(*) - 1)) END AS score,
@@ -353,7 +348,6 @@ BEGIN
         LIMIT 5
       ) s
     ) opp ON true
-    WHERE d.new_status IS NOT NULL
   ),
   upd AS (
     UPDATE trending_topics t
@@ -369,7 +363,7 @@ BEGIN
         trend_peak_date = CASE WHEN s.c > s.peak THEN as_of_day ELSE s.peak_date END,
         fitness_relevance_score = s.relevance,
         content_opportunities = s.opportunities,
-        last_updated_at = as_of
+        last_updated_at = window_end
     FROM scored s
     WHERE t.id = s.active_id
     RETURNING t.id, t.topic_name, t.platform_id, t.topic_type, t.trend_status, t.previous_status, t.mention_count,
@@ -382,7 +376,7 @@ BEGIN
        engagement_growth_rate, trend_start_date, trend_peak_date, trend_status, previous_status, peak_mention_count,
        fitness_relevance_score, content_opportunities, first_detected_at, last_updated_at)
     SELECT s.topic_name, s.ttype, s.platform_id, s.c::int, s.pc::int, s.cw, s.g, s.eg, as_of_day, as_of_day,
-           s.new_status, NULL, s.c::int, s.relevance, s.opportunities, as_of, as_of
+           s.new_status, NULL, s.c::int, s.relevance, s.opportunities, window_end, window_end
     FROM scored s
     WHERE s.active_id IS NULL
     -- The topic expired earlier on this UTC day and is back: revive that day's row.

@@ -48,3 +48,9 @@ export {
   maintenanceOptionsSchema,
 } from './queries/maintenance.js';
 export { syncApiGrantsParamsSchema, auditSecurityParamsSchema } from './queries/security.js';
+export {
+  refreshPostAnalyticsOptionsSchema,
+  recordPostInsightsInputSchema,
+  metricCatalogFiltersSchema,
+} from './queries/analytics.js';
+export { selectMetricCatalogSchema } from './schema/index.js';

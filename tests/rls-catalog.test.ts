@@ -102,6 +102,22 @@ describe('tables', () => {
     expect(acl).toEqual([{ posts: true, analytics: false, platforms: true, anon_posts: false }]);
   });
 
+  it('authenticated writes only its posts, accounts and templates; anon writes nothing', async () => {
+    const rows = await queryRows<{ role: string; name: string }>(
+      t.db,
+      sql`select r.role, c.oid::regclass::text as name
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace, (values ('anon'), ('authenticated')) r(role)
+          where c.relkind in ('r', 'p', 'v', 'm', 'f') and ${packageSchema(sql`n.nspname`)}
+            and has_table_privilege(r.role, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+          order by 1, 2`,
+    );
+    expect(rows).toEqual([
+      { role: 'authenticated', name: 'content_templates' },
+      { role: 'authenticated', name: 'social_accounts' },
+      { role: 'authenticated', name: 'social_posts' },
+    ]);
+  });
+
   it('a grant without a policy, or a policy without a grant, is found', async () => {
     const before = (await findings(t.db, 'grant_mismatch')).map((f) => f.detail);
     const after = await rolledBack(async (tx) => {
@@ -142,14 +158,15 @@ describe('tables', () => {
     expect(probe.map((f) => f.object)).toEqual(['public.rls_probe_mv', 'public.rls_probe_v']);
   });
 
-  it('auth.users and the migrations journal are closed to the API roles', async () => {
-    const rows = await queryRows<{ anon: boolean; authenticated: boolean; journal: boolean }>(
+  it('auth.users, the migrations journal and the archive schema are closed to the API roles', async () => {
+    const rows = await queryRows<{ anon: boolean; authenticated: boolean; journal: boolean; archive: boolean }>(
       t.db,
       sql`select has_table_privilege('anon', 'auth.users', 'SELECT, INSERT, UPDATE, DELETE') as anon,
                  has_table_privilege('authenticated', 'auth.users', 'SELECT, INSERT, UPDATE, DELETE') as authenticated,
-                 has_schema_privilege('anon', 'drizzle', 'USAGE') or has_schema_privilege('authenticated', 'drizzle', 'USAGE') as journal`,
+                 has_schema_privilege('anon', 'drizzle', 'USAGE') or has_schema_privilege('authenticated', 'drizzle', 'USAGE') as journal,
+                 has_schema_privilege('anon', 'archive', 'USAGE') or has_schema_privilege('authenticated', 'archive', 'USAGE') as archive`,
     );
-    expect(rows).toEqual([{ anon: false, authenticated: false, journal: false }]);
+    expect(rows).toEqual([{ anon: false, authenticated: false, journal: false, archive: false }]);
   });
 });
 

@@ -315,6 +315,19 @@ describe('authenticated users', () => {
   });
 });
 
+describe('auth.uid()', () => {
+  it('reads the user id from request.jwt.claims, or the older request.jwt.claim.sub, like Supabase', async () => {
+    const uid = () => queryRows<{ uid: string | null }>(t.db, sql`select auth.uid() as uid`);
+    expect(await as(asUser(A), async (tx) => (await queryRows<{ uid: string }>(tx, sql`select auth.uid() as uid`))[0]!.uid)).toBe(A);
+    const legacy = await as({ role: 'authenticated' }, async (tx) => {
+      await tx.execute(sql`select set_config('request.jwt.claim.sub', ${B}, true)`);
+      return (await queryRows<{ uid: string }>(tx, sql`select auth.uid() as uid`))[0]!.uid;
+    });
+    expect(legacy).toBe(B);
+    expect((await uid())[0]!.uid).toBeNull();
+  });
+});
+
 describe('anon', () => {
   it('reads social_platforms and nothing else', async () => {
     expect(await as(anon, (tx) => tx.select().from(socialPlatforms))).toHaveLength(3);

@@ -9,7 +9,7 @@ import {
 } from '../queries/dashboard.js';
 import { detectTrendingTopics, getTrendingTopics } from '../queries/trends.js';
 import { CONTENT_CATEGORIES, socialPlatforms } from '../schema/index.js';
-import { feature } from './features.js';
+import { refreshPostAnalytics } from '../queries/analytics.js';
 import { table } from './table.js';
 
 type Row = Record<string, unknown>;
@@ -34,12 +34,7 @@ async function timed(name: string, run: () => Promise<unknown>): Promise<RollupS
  */
 export async function runRollups(db: Db, since: Date, asOf: Date): Promise<RollupStep[]> {
   const results: RollupStep[] = [];
-  const refreshPostAnalytics = await feature('refreshPostAnalytics');
-  results.push(
-    refreshPostAnalytics
-      ? await timed('refreshPostAnalytics', () => refreshPostAnalytics(db, { since }))
-      : { name: 'refreshPostAnalytics', ok: false, detail: 'not available yet' },
-  );
+  results.push(await timed('refreshPostAnalytics', () => refreshPostAnalytics(db, { since })));
   results.push(await timed('refreshDailyPlatformMetrics', () => refreshDailyPlatformMetrics(db)));
   results.push(await timed('refreshTemplatePerformance', () => refreshTemplatePerformance(db)));
   results.push(await timed('refreshEngagedUsers', () => refreshEngagedUsers(db)));
@@ -58,6 +53,11 @@ function summarize(res: unknown): string {
       .join(', ') || 'done';
   }
   return String(res);
+}
+
+/** A rate (interactions per follower, conversions per user) as a percentage. */
+function pct(rate: number | null): string | null {
+  return rate == null ? null : `${(rate * 100).toFixed(2)}%`;
 }
 
 function heading(write: Write, title: string) {
@@ -82,7 +82,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
           caption: r.caption,
           platform: platforms.get(r.platformId),
           published: r.publishedAt,
-          rate: r.engagementRate,
+          rate: pct(r.engagementRate),
           engagement: r.totalEngagement,
           views: r.viewsCount,
           conversions: r.conversionCount,
@@ -102,7 +102,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
         date: d.publishDate,
         platform: d.platform,
         posts: d.postsCount,
-        'avg rate': d.avgEngagementRate,
+        'avg rate': pct(d.avgEngagementRate),
         engagement: d.totalEngagement,
         views: d.viewsCount,
         saves: d.savesCount,
@@ -119,7 +119,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
     perPlatform.set(h.platform, n);
     return n <= 3;
   });
-  write(`${table(best.map((h) => ({ platform: h.platform, hour: `${String(h.hour).padStart(2, '0')}:00`, posts: h.postsCount, 'avg rate': h.avgEngagementRate })))}\n`);
+  write(`${table(best.map((h) => ({ platform: h.platform, hour: `${String(h.hour).padStart(2, '0')}:00`, posts: h.postsCount, 'avg rate': pct(h.avgEngagementRate) })))}\n`);
 
   heading(write, 'Trending topics (emerging and trending)');
   const topics = await getTrendingTopics(db, { limit: 10 });
@@ -148,7 +148,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
         'site clicks': f.websiteClicks,
         conversions: f.conversions,
         revenue: f.revenue,
-        'conv. rate': f.conversionRate,
+        'conv. rate': pct(f.conversionRate),
       })),
     )}\n`,
   );

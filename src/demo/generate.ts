@@ -16,7 +16,7 @@ import { recordConversion } from '../queries/conversions.js';
 import { recordEngagementEvents } from '../queries/engagement.js';
 import { recordTopicMentions } from '../queries/trends.js';
 import type { TopicMentionInput } from '../schema/trends.js';
-import { feature } from './features.js';
+import { recordPostInsights } from '../queries/analytics.js';
 import { createPartitionsSince } from './partitions.js';
 import { progress, type ProgressOptions } from './progress.js';
 import { seededRandom, type Random } from './random.js';
@@ -354,8 +354,6 @@ async function writeInsights(
   capturedAt: Date,
   out: DemoOptions['out'],
 ): Promise<StepResult> {
-  const record = await feature('recordPostInsights');
-  if (!record) return { ok: false, detail: 'recordPostInsights not available yet' };
   const views = new Map<string, number>();
   for (const e of events) if (e.eventType === 'view') views.set(e.postId, (views.get(e.postId) ?? 0) + 1);
   const bar = progress('post insights', posts.length, { out });
@@ -363,7 +361,7 @@ async function writeInsights(
     const v = views.get(p.id) ?? 0;
     // Platforms report reach and impressions we cannot count from events; views sample them.
     const reach = Math.round(v * (3 + r.next() * 4));
-    await record(db, {
+    await recordPostInsights(db, {
       postId: p.id,
       platform: p.platform,
       capturedAt,
@@ -376,8 +374,6 @@ async function writeInsights(
 }
 
 async function writeConversions(db: Db, r: Random, events: GeneratedEvent[], out: DemoOptions['out']): Promise<StepResult> {
-  const record = await feature('recordConversion');
-  if (!record) return { ok: false, detail: 'recordConversion not available yet' };
   const clicks = events.filter((e) => e.eventType === 'website_click' || (e.eventType === 'profile_visit' && r.chance(0.2)));
   const converting = clicks.filter(() => r.chance(0.25));
   const bar = progress('conversions', converting.length, { out });
@@ -426,7 +422,8 @@ async function writeMentions(
     platformId,
     mentionedAt: new Date(from.getTime() + day * DAY + r.int(0, DAY - 1)),
     source: 'external',
-    sourceRef: `demo-feed-${ref++}`,
+    // The day in the reference: a re-run the same day is a replay (no new rows), another day is new data.
+    sourceRef: `jmefit-demo-${to.toISOString().slice(0, 10)}-${ref++}`,
     engagementWeight: Math.floor(r.pareto(5, 1.5)),
   });
   for (const p of platforms) {
@@ -445,12 +442,17 @@ async function writeMentions(
   }
   const bar = progress('topic mentions', mentions.length, { out });
   let inserted = 0;
+  let duplicates = 0;
   let rejected = 0;
   await insertChunked(mentions, 5_000, async (chunk) => {
     const res = await recordTopicMentions(db, chunk);
     inserted += res.inserted;
+    duplicates += res.duplicates;
     rejected += res.rejected.length;
   }, (n) => bar.tick(n));
   bar.done();
-  return { ok: rejected === 0, detail: `${inserted.toLocaleString('en-US')} topic mentions through recordTopicMentions (${rejected} rejected)` };
+  return {
+    ok: rejected === 0,
+    detail: `${mentions.length.toLocaleString('en-US')} topic mentions through recordTopicMentions (${inserted.toLocaleString('en-US')} new, ${duplicates.toLocaleString('en-US')} already stored, ${rejected} rejected)`,
+  };
 }

@@ -208,62 +208,183 @@ function payloadJson(raw: unknown): string {
   }
 }
 
+const NEEDS_ESCAPE = /["\\]/g;
+
 /** A PostgreSQL array literal of text elements (NULL for null); cast in SQL to the column's array type. */
-function textArray(values: (string | null)[]): string {
-  let out = '{';
+function textArray(values: readonly (string | null | undefined)[]): string {
+  const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
     const v = values[i];
-    if (v === null || v === undefined) out += 'NULL';
-    else out += `"${v.replace(/["\\]/g, '\\$&')}"`;
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (v.includes('"') || v.includes('\\')) parts[i] = `"${v.replace(NEEDS_ESCAPE, '\\$&')}"`;
+    else parts[i] = `"${v}"`;
   }
-  return out + '}';
+  return `{${parts.join(',')}}`;
 }
 
 /** Same, for values that never need quoting (uuids, ISO times, integers). */
-function plainArray(values: (string | number | bigint | null)[]): string {
-  let out = '{';
+function plainArray(values: readonly (string | number | bigint | null | undefined)[]): string {
+  const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
     const v = values[i];
-    out += v === null || v === undefined ? 'NULL' : String(v);
+    parts[i] = v === null || v === undefined ? 'NULL' : String(v);
   }
-  return out + '}';
+  return `{${parts.join(',')}}`;
 }
 
-/** A row that passed validation, its post not yet resolved. */
-interface Candidate {
-  index: number;
-  postId: string | undefined;
-  platform: string | undefined;
-  platformPostId: string | undefined;
-  platformEventId: string | null;
-  ts: string;
-  value: number;
-  followers: number | null;
-  type: string;
-  userId: string | null;
-  username: string | null;
-  country: string | null;
-  age: string | null;
-  gender: string | null;
-  metadata: string | null;
+/**
+ * Valid rows of a batch, column by column: one array per column rather than an object per row, so
+ * a million-row batch costs the garbage collector a few dozen arrays instead of millions of objects.
+ */
+interface Columns {
+  index: number[];
+  postId: (string | undefined)[];
+  platform: (string | undefined)[];
+  platformPostId: (string | undefined)[];
+  eventId: (string | null)[];
+  ts: string[];
+  value: number[];
+  followers: (number | null)[];
+  type: string[];
+  userId: (string | null)[];
+  username: (string | null)[];
+  country: (string | null)[];
+  age: (string | null)[];
+  gender: (string | null)[];
+  metadata: (string | null)[];
+  /** Filled once posts are resolved. */
+  post: string[];
+  key: string[];
 }
 
-interface Row {
-  index: number;
-  postId: string;
-  ts: string;
-  key: string;
-  value: number;
-  followers: number | null;
-  type: string;
-  userId: string | null;
-  username: string | null;
-  country: string | null;
-  age: string | null;
-  gender: string | null;
-  metadata: string | null;
+function emptyColumns(): Columns {
+  return {
+    index: [], postId: [], platform: [], platformPostId: [], eventId: [], ts: [], value: [], followers: [], type: [],
+    userId: [], username: [], country: [], age: [], gender: [], metadata: [], post: [], key: [],
+  };
+}
+
+function pushParsed(c: Columns, e: ValidEvent, index: number): void {
+  c.index.push(index);
+  c.postId.push(e.postId);
+  c.platform.push(e.platform);
+  c.platformPostId.push(e.platformPostId);
+  c.eventId.push(e.platformEventId ?? null);
+  c.ts.push(e.eventTimestamp.toISOString());
+  c.value.push(e.eventValue ?? 1);
+  c.followers.push(e.userFollowerCount ?? null);
+  c.type.push(e.eventType);
+  c.userId.push(e.platformUserId ?? null);
+  c.username.push(e.platformUsername ?? null);
+  c.country.push(e.countryCode ?? null);
+  c.age.push(e.ageRange ?? null);
+  c.gender.push(e.gender ?? null);
+  c.metadata.push(e.eventMetadata == null ? null : JSON.stringify(e.eventMetadata));
+}
+
+const INPUT_KEYS = new Set(Object.keys(engagementEventInputSchema.shape));
+const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
+const AGE_RANGE_SET = new Set<string>(AGE_RANGES);
+const GENDER_SET = new Set<string>(GENDERS);
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const PLATFORM = /^[a-z][a-z0-9_]*$/;
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
+const COUNTRY = /^[A-Z]{2}$/;
+
+const plainText = (v: unknown, min: number, max: number): v is string =>
+  typeof v === 'string' && v.length >= min && v.length <= max && !v.includes('\u0000') && isWellFormed(v);
+const optionalText = (v: unknown, max: number) => v === undefined || v === null || plainText(v, 0, max);
+const intIn = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+
+/** The canonical ISO text (UTC, milliseconds) of a valid timestamp in range, or undefined for zod to judge. */
+function fastTime(v: unknown): string | undefined {
+  let ms: number;
+  let d: Date;
+  if (v instanceof Date) {
+    d = v;
+    ms = v.getTime();
+  } else if (typeof v === 'string') {
+    const m = ISO_UTC.exec(v);
+    if (!m) return undefined;
+    d = new Date(v);
+    ms = d.getTime();
+    // Reject what Date would roll over (Feb 30, 24:00): the components must survive the round trip.
+    if (
+      Number.isNaN(ms) ||
+      d.getUTCFullYear() !== Number(m[1]) ||
+      d.getUTCMonth() + 1 !== Number(m[2]) ||
+      d.getUTCDate() !== Number(m[3]) ||
+      d.getUTCHours() !== Number(m[4]) ||
+      d.getUTCMinutes() !== Number(m[5]) ||
+      d.getUTCSeconds() !== Number(m[6])
+    ) {
+      return undefined;
+    }
+  } else return undefined;
+  if (!(ms >= MIN_EVENT_TIMESTAMP.getTime() && ms <= Date.now() + MAX_EVENT_FUTURE_MS)) return undefined;
+  return d.toISOString();
+}
+
+/**
+ * The hot path of validation: a row in canonical form (every rule of `engagementEventInputSchema`
+ * plainly met, country code already upper case, time a Date or `...Z` string) is appended to the
+ * columns without zod; anything else returns false and zod decides and explains. Tests check that
+ * this never accepts a row the schema refuses.
+ */
+function fastAccept(raw: unknown, index: number, c: Columns): boolean {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const proto = Object.getPrototypeOf(raw);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const e = raw as Record<string, unknown>;
+  for (const k in e) if (!INPUT_KEYS.has(k)) return false;
+  const { postId, platform, platformPostId, eventType, platformEventId, platformUserId, platformUsername } = e;
+  const { userFollowerCount, eventValue, countryCode, ageRange, gender, eventMetadata } = e;
+
+  if (postId !== undefined && !(typeof postId === 'string' && GUID.test(postId))) return false;
+  if (platform !== undefined && !(typeof platform === 'string' && platform.length <= 50 && PLATFORM.test(platform))) return false;
+  if (platformPostId !== undefined && !plainText(platformPostId, 1, 100)) return false;
+  if ((postId === undefined) === (platformPostId === undefined)) return false;
+  if (platformPostId !== undefined && platform === undefined) return false;
+  if (typeof eventType !== 'string' || !EVENT_TYPE_SET.has(eventType)) return false;
+  const ts = fastTime(e.eventTimestamp);
+  if (ts === undefined) return false;
+  if (platformEventId !== undefined && platformEventId !== null && !plainText(platformEventId, 1, 500)) return false;
+  if (!optionalText(platformUserId, 100) || !optionalText(platformUsername, 100)) return false;
+  if (userFollowerCount !== undefined && userFollowerCount !== null && !intIn(userFollowerCount, INT4_MAX)) return false;
+  if (eventValue !== undefined && !intIn(eventValue, MAX_EVENT_VALUE)) return false;
+  if (countryCode !== undefined && countryCode !== null && !(typeof countryCode === 'string' && COUNTRY.test(countryCode))) return false;
+  if (ageRange !== undefined && ageRange !== null && !(typeof ageRange === 'string' && AGE_RANGE_SET.has(ageRange))) return false;
+  if (gender !== undefined && gender !== null && !(typeof gender === 'string' && GENDER_SET.has(gender))) return false;
+  let metadata: string | null = null;
+  if (eventMetadata !== undefined && eventMetadata !== null) {
+    if (typeof eventMetadata !== 'object' || Object.getPrototypeOf(eventMetadata) !== Object.prototype) return false;
+    try {
+      metadata = JSON.stringify(eventMetadata);
+    } catch {
+      return false;
+    }
+    // Under a quarter of the limit in UTF-16 units cannot exceed it in UTF-8 bytes.
+    if (metadata.length > MAX_EVENT_METADATA_BYTES / 4 && Buffer.byteLength(metadata, 'utf8') > MAX_EVENT_METADATA_BYTES) {
+      return false;
+    }
+    if (metadata.includes('\\u0000') || /\\ud[89a-f]/i.test(metadata)) return false;
+  }
+  c.index.push(index);
+  c.postId.push(postId as string | undefined);
+  c.platform.push(platform as string | undefined);
+  c.platformPostId.push(platformPostId as string | undefined);
+  c.eventId.push((platformEventId as string | null | undefined) ?? null);
+  c.ts.push(ts);
+  c.value.push((eventValue as number | undefined) ?? 1);
+  c.followers.push((userFollowerCount as number | null | undefined) ?? null);
+  c.type.push(eventType);
+  c.userId.push((platformUserId as string | null | undefined) ?? null);
+  c.username.push((platformUsername as string | null | undefined) ?? null);
+  c.country.push((countryCode as string | null | undefined) ?? null);
+  c.age.push((ageRange as string | null | undefined) ?? null);
+  c.gender.push((gender as string | null | undefined) ?? null);
+  c.metadata.push(metadata);
+  return true;
 }
 
 const DATA_OR_CONSTRAINT_ERROR = /^(22|23)/;
@@ -296,25 +417,26 @@ function fieldOfDbError(e: { column_name?: string; constraint_name?: string; mes
   return '(row)';
 }
 
-function insertStatement(rows: Row[]): SQL {
-  const col = <T extends string | number | bigint | null>(f: (r: Row) => T) => rows.map(f);
+/** One INSERT of the rows at positions `at` of `c`: 12 parameters whatever the row count. */
+function insertStatement(c: Columns, at: readonly number[]): SQL {
+  const pick = <T>(col: T[]) => at.map((i) => col[i]!);
   return sql`
     WITH ins AS (
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
         platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       SELECT * FROM unnest(
-        ${plainArray(col((r) => r.postId))}::text::uuid[],
-        ${plainArray(col((r) => r.ts))}::text::timestamptz[],
-        ${plainArray(col((r) => r.key))}::text::int8[],
-        ${plainArray(col((r) => r.value))}::text::int4[],
-        ${plainArray(col((r) => r.followers))}::text::int4[],
-        ${textArray(col((r) => r.type))}::text::varchar[],
-        ${textArray(col((r) => r.userId))}::text::varchar[],
-        ${textArray(col((r) => r.username))}::text::varchar[],
-        ${textArray(col((r) => r.country))}::text::bpchar[],
-        ${textArray(col((r) => r.age))}::text::varchar[],
-        ${textArray(col((r) => r.gender))}::text::varchar[],
-        ${textArray(col((r) => r.metadata))}::text::jsonb[]
+        ${plainArray(pick(c.post))}::text::uuid[],
+        ${plainArray(pick(c.ts))}::text::timestamptz[],
+        ${plainArray(pick(c.key))}::text::int8[],
+        ${plainArray(pick(c.value))}::text::int4[],
+        ${plainArray(pick(c.followers))}::text::int4[],
+        ${textArray(pick(c.type))}::text::varchar[],
+        ${textArray(pick(c.userId))}::text::varchar[],
+        ${textArray(pick(c.username))}::text::varchar[],
+        ${textArray(pick(c.country))}::text::bpchar[],
+        ${textArray(pick(c.age))}::text::varchar[],
+        ${textArray(pick(c.gender))}::text::varchar[],
+        ${textArray(pick(c.metadata))}::text::jsonb[]
       ) AS u(post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
              platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
@@ -331,11 +453,11 @@ function insertStatement(rows: Row[]): SQL {
  * added in SQL that the TypeScript checks do not know yet) is split until the bad rows are alone,
  * so good rows are never lost with them.
  */
-async function insertChunk(db: Db, rows: Row[], rejected: EngagementRejection[]): Promise<number> {
+async function insertChunk(db: Db, c: Columns, at: readonly number[], rejected: EngagementRejection[]): Promise<number> {
   const inTransaction = isTransaction(db);
   for (let attempt = 0; ; attempt++) {
     try {
-      const run = (d: Db) => queryRows<{ n: number }>(d, insertStatement(rows));
+      const run = (d: Db) => queryRows<{ n: number }>(d, insertStatement(c, at));
       // Inside a caller's transaction a failed statement would abort it: isolate it in a savepoint.
       const result = inTransaction ? await db.transaction((tx) => run(tx)) : await run(db);
       return result[0]?.n ?? 0;
@@ -343,141 +465,14 @@ async function insertChunk(db: Db, rows: Row[], rejected: EngagementRejection[])
       const e = pgErrorOf(err);
       if (e.code === '40P01' && attempt < 3) continue; // deadlock victim: ordered inserts make this rare
       if (!e.code || !DATA_OR_CONSTRAINT_ERROR.test(e.code)) throw err;
-      if (rows.length === 1) {
-        rejected.push({ index: rows[0]!.index, field: fieldOfDbError(e), error: `refused by the database: ${e.message}` });
+      if (at.length === 1) {
+        rejected.push({ index: c.index[at[0]!]!, field: fieldOfDbError(e), error: `refused by the database: ${e.message}` });
         return 0;
       }
-      const half = rows.length >> 1;
-      return (
-        (await insertChunk(db, rows.slice(0, half), rejected)) + (await insertChunk(db, rows.slice(half), rejected))
-      );
+      const half = at.length >> 1;
+      return (await insertChunk(db, c, at.slice(0, half), rejected)) + (await insertChunk(db, c, at.slice(half), rejected));
     }
   }
-}
-
-function candidateOf(e: ValidEvent, index: number): Candidate {
-  return {
-    index,
-    postId: e.postId,
-    platform: e.platform,
-    platformPostId: e.platformPostId,
-    platformEventId: e.platformEventId ?? null,
-    ts: e.eventTimestamp.toISOString(),
-    value: e.eventValue ?? 1,
-    followers: e.userFollowerCount ?? null,
-    type: e.eventType,
-    userId: e.platformUserId ?? null,
-    username: e.platformUsername ?? null,
-    country: e.countryCode ?? null,
-    age: e.ageRange ?? null,
-    gender: e.gender ?? null,
-    metadata: e.eventMetadata == null ? null : JSON.stringify(e.eventMetadata),
-  };
-}
-
-const INPUT_KEYS = new Set(Object.keys(engagementEventInputSchema.shape));
-const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
-const AGE_RANGE_SET = new Set<string>(AGE_RANGES);
-const GENDER_SET = new Set<string>(GENDERS);
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const PLATFORM = /^[a-z][a-z0-9_]*$/;
-const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
-const COUNTRY = /^[A-Z]{2}$/;
-
-const plainText = (v: unknown, min: number, max: number): v is string =>
-  typeof v === 'string' && v.length >= min && v.length <= max && !v.includes('\u0000') && isWellFormed(v);
-const optionalText = (v: unknown, max: number) => v === undefined || v === null || plainText(v, 0, max);
-const intIn = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
-
-/** Milliseconds of a valid timestamp in range, or NaN when zod should look at it. */
-function fastTime(v: unknown): number {
-  let ms: number;
-  if (v instanceof Date) ms = v.getTime();
-  else if (typeof v === 'string') {
-    const m = ISO_UTC.exec(v);
-    if (!m) return NaN;
-    const d = new Date(v);
-    ms = d.getTime();
-    // Reject what Date would roll over (Feb 30, 24:00): the components must survive the round trip.
-    if (
-      Number.isNaN(ms) ||
-      d.getUTCFullYear() !== Number(m[1]) ||
-      d.getUTCMonth() + 1 !== Number(m[2]) ||
-      d.getUTCDate() !== Number(m[3]) ||
-      d.getUTCHours() !== Number(m[4]) ||
-      d.getUTCMinutes() !== Number(m[5]) ||
-      d.getUTCSeconds() !== Number(m[6])
-    ) {
-      return NaN;
-    }
-  } else return NaN;
-  if (!(ms >= MIN_EVENT_TIMESTAMP.getTime() && ms <= Date.now() + MAX_EVENT_FUTURE_MS)) return NaN;
-  return ms;
-}
-
-/**
- * The hot path of validation: a row in canonical form (every rule of `engagementEventInputSchema`
- * plainly met, country code already upper case, time a Date or `...Z` string) becomes a candidate
- * without zod; anything else returns undefined and zod decides and explains. Tests check that
- * this never accepts a row the schema refuses.
- */
-function fastCandidate(raw: unknown, index: number): Candidate | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const proto = Object.getPrototypeOf(raw);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  const e = raw as Record<string, unknown>;
-  for (const k in e) if (!INPUT_KEYS.has(k)) return undefined;
-  const { postId, platform, platformPostId, eventType, platformEventId, platformUserId, platformUsername } = e;
-  const { userFollowerCount, eventValue, countryCode, ageRange, gender, eventMetadata } = e;
-
-  if (postId !== undefined && !(typeof postId === 'string' && GUID.test(postId))) return undefined;
-  if (platform !== undefined && !(typeof platform === 'string' && platform.length <= 50 && PLATFORM.test(platform))) return undefined;
-  if (platformPostId !== undefined && !plainText(platformPostId, 1, 100)) return undefined;
-  if ((postId === undefined) === (platformPostId === undefined)) return undefined;
-  if (platformPostId !== undefined && platform === undefined) return undefined;
-  if (typeof eventType !== 'string' || !EVENT_TYPE_SET.has(eventType)) return undefined;
-  const ms = fastTime(e.eventTimestamp);
-  if (Number.isNaN(ms)) return undefined;
-  if (platformEventId !== undefined && platformEventId !== null && !plainText(platformEventId, 1, 500)) return undefined;
-  if (!optionalText(platformUserId, 100) || !optionalText(platformUsername, 100)) return undefined;
-  if (userFollowerCount !== undefined && userFollowerCount !== null && !intIn(userFollowerCount, INT4_MAX)) return undefined;
-  if (eventValue !== undefined && !intIn(eventValue, MAX_EVENT_VALUE)) return undefined;
-  if (countryCode !== undefined && countryCode !== null && !(typeof countryCode === 'string' && COUNTRY.test(countryCode))) return undefined;
-  if (ageRange !== undefined && ageRange !== null && !(typeof ageRange === 'string' && AGE_RANGE_SET.has(ageRange))) return undefined;
-  if (gender !== undefined && gender !== null && !(typeof gender === 'string' && GENDER_SET.has(gender))) return undefined;
-  let metadata: string | null = null;
-  if (eventMetadata !== undefined && eventMetadata !== null) {
-    if (typeof eventMetadata !== 'object' || Object.getPrototypeOf(eventMetadata) !== Object.prototype) return undefined;
-    try {
-      metadata = JSON.stringify(eventMetadata);
-    } catch {
-      return undefined;
-    }
-    if (
-      metadata.length > MAX_EVENT_METADATA_BYTES / 4 &&
-      Buffer.byteLength(metadata, 'utf8') > MAX_EVENT_METADATA_BYTES
-    ) {
-      return undefined;
-    }
-    if (metadata.includes('\\u0000') || /\\ud[89a-f]/i.test(metadata)) return undefined;
-  }
-  return {
-    index,
-    postId: postId as string | undefined,
-    platform: platform as string | undefined,
-    platformPostId: platformPostId as string | undefined,
-    platformEventId: (platformEventId as string | null | undefined) ?? null,
-    ts: new Date(ms).toISOString(),
-    value: (eventValue as number | undefined) ?? 1,
-    followers: (userFollowerCount as number | null | undefined) ?? null,
-    type: eventType,
-    userId: (platformUserId as string | null | undefined) ?? null,
-    username: (platformUsername as string | null | undefined) ?? null,
-    country: (countryCode as string | null | undefined) ?? null,
-    age: (ageRange as string | null | undefined) ?? null,
-    gender: (gender as string | null | undefined) ?? null,
-    metadata,
-  };
 }
 
 interface PostRef {
@@ -488,16 +483,20 @@ interface PostRef {
 /** Every post the batch names, in one query: by uuid, and by (platform, platform_post_id). */
 async function resolvePosts(
   db: Db,
-  valid: Candidate[],
+  c: Columns,
 ): Promise<{ byId: Map<string, PostRef>; byPlatform: Map<string, PostRef>; platforms: Set<string> }> {
   const ids = new Set<string>();
   const pairs = new Map<string, [string, string]>();
   const names = new Set<string>();
-  for (const e of valid) {
-    if (e.postId !== undefined) ids.add(e.postId.toLowerCase());
-    if (e.platform !== undefined) names.add(e.platform);
-    if (e.platformPostId !== undefined && e.platform !== undefined) {
-      pairs.set(`${e.platform}\u0000${e.platformPostId}`, [e.platform, e.platformPostId]);
+  for (let j = 0; j < c.index.length; j++) {
+    const postId = c.postId[j];
+    const platform = c.platform[j];
+    const platformPostId = c.platformPostId[j];
+    if (postId !== undefined) ids.add(postId.toLowerCase());
+    if (platform !== undefined) names.add(platform);
+    if (platformPostId !== undefined && platform !== undefined) {
+      const k = `${platform}\u0000${platformPostId}`;
+      if (!pairs.has(k)) pairs.set(k, [platform, platformPostId]);
     }
   }
   const byId = new Map<string, PostRef>();
@@ -570,68 +569,61 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
 
   // 1. Validate every row; bad rows are set aside, never thrown. zod decides; the fast check only
   //    spares it the rows that are plainly valid (it accepts a subset of what the schema accepts).
-  const valid: Candidate[] = [];
+  const c = emptyColumns();
   for (let i = 0; i < events.length; i++) {
     const raw = events[i];
-    const fast = fastCandidate(raw, i);
-    if (fast) {
-      valid.push(fast);
-      continue;
-    }
+    if (fastAccept(raw, i, c)) continue;
     const parsed = engagementEventInputSchema.safeParse(raw);
-    if (parsed.success) valid.push(candidateOf(parsed.data, i));
+    if (parsed.success) pushParsed(c, parsed.data, i);
     else rejected.push({ index: i, ...describeIssues(parsed.error) });
   }
 
   // 2. The posts they name must exist (there is no foreign key to check it for us).
-  const { byId, byPlatform, platforms } = await resolvePosts(db, valid);
-  const rows: Row[] = [];
-  for (const e of valid) {
-    const index = e.index;
+  const { byId, byPlatform, platforms } = await resolvePosts(db, c);
+  const keep: number[] = [];
+  let lastRef = '';
+  let lastPost: PostRef | undefined;
+  for (let j = 0; j < c.index.length; j++) {
+    const index = c.index[j]!;
+    const postId = c.postId[j];
+    const platform = c.platform[j];
     let post: PostRef | undefined;
-    if (e.postId !== undefined) {
-      post = byId.get(e.postId.toLowerCase());
+    if (postId !== undefined) {
+      post = byId.get(postId.toLowerCase());
       if (!post) {
-        rejected.push({ index, field: 'postId', error: `no post with id ${e.postId}` });
+        rejected.push({ index, field: 'postId', error: `no post with id ${postId}` });
         continue;
       }
-      if (e.platform !== undefined && e.platform !== post.platform) {
-        rejected.push({ index, field: 'platform', error: `post ${e.postId} is on ${post.platform}, not ${e.platform}` });
+      if (platform !== undefined && platform !== post.platform) {
+        rejected.push({ index, field: 'platform', error: `post ${postId} is on ${post.platform}, not ${platform}` });
         continue;
       }
     } else {
-      post = byPlatform.get(`${e.platform}\u0000${e.platformPostId}`);
+      const ref = `${platform}\u0000${c.platformPostId[j]}`;
+      // Batches come grouped by post more often than not: skip the map when the post repeats.
+      post = ref === lastRef ? lastPost : byPlatform.get(ref);
+      lastRef = ref;
+      lastPost = post;
       if (!post) {
-        if (!platforms.has(e.platform!)) rejected.push({ index, field: 'platform', error: `unknown platform '${e.platform}'` });
-        else rejected.push({ index, field: 'platformPostId', error: `no ${e.platform} post with platform_post_id '${e.platformPostId}'` });
+        if (!platforms.has(platform!)) rejected.push({ index, field: 'platform', error: `unknown platform '${platform}'` });
+        else rejected.push({ index, field: 'platformPostId', error: `no ${platform} post with platform_post_id '${c.platformPostId[j]}'` });
         continue;
       }
     }
     // eventKeySource(), inlined on the hot path.
-    const source = e.platformEventId
-      ? `${post.platform}:${e.platformEventId}`
-      : `${post.platform}:${post.postId}:${e.type}:${e.userId ?? ''}:${e.ts}`;
-    rows.push({
-      index,
-      postId: post.postId,
-      ts: e.ts,
-      key: eventKeyText(source),
-      value: e.value,
-      followers: e.followers,
-      type: e.type,
-      userId: e.userId,
-      username: e.username,
-      country: e.country,
-      age: e.age,
-      gender: e.gender,
-      metadata: e.metadata,
-    });
+    const eventId = c.eventId[j];
+    const source = eventId
+      ? `${post.platform}:${eventId}`
+      : `${post.platform}:${post.postId}:${c.type[j]}:${c.userId[j] ?? ''}:${c.ts[j]}`;
+    c.post[j] = post.postId;
+    c.key[j] = eventKeyText(source);
+    keep.push(j);
   }
 
   // 3. Insert in chunks, a fixed 12 parameters each whatever the size. Each chunk is one statement,
   //    atomic on its own; chunks run `concurrency` at a time on separate pooled connections.
-  const chunks: Row[][] = [];
-  for (let start = 0; start < rows.length; start += chunkSize) chunks.push(rows.slice(start, start + chunkSize));
+  const chunks: number[][] = [];
+  for (let start = 0; start < keep.length; start += chunkSize) chunks.push(keep.slice(start, start + chunkSize));
   const parallel = isPostgresJs(db) && !isTransaction(db) ? Math.max(1, opts.concurrency ?? 2) : 1;
   const rejectedBeforeInsert = rejected.length;
   let inserted = 0;
@@ -641,12 +633,12 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
     while (next < chunks.length) {
       const chunk = chunks[next++]!;
       try {
-        const n = await insertChunk(db, chunk, rejected);
+        const n = await insertChunk(db, c, chunk, rejected);
         inserted += n;
         committed += chunk.length;
       } catch (err) {
         throw new Error(
-          `recordEngagementEvents: an insert failed after ${committed} of ${rows.length} valid rows were stored ` +
+          `recordEngagementEvents: an insert failed after ${committed} of ${keep.length} valid rows were stored ` +
             `(${inserted} new). Retrying the whole call is safe: stored rows are skipped as duplicates. ` +
             `Cause: ${(err as Error).message}`,
           { cause: err },
@@ -674,7 +666,7 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
     );
   }
 
-  return { inserted, duplicates: rows.length - refusedByDb - inserted, rejected };
+  return { inserted, duplicates: keep.length - refusedByDb - inserted, rejected };
 }
 
 /**

@@ -7,3 +7,4 @@ export * from './conversions.js';
 export * from './trends.js';
 export * from './maintenance.js';
 export * from './security.js';
+export * from './analytics.js';

@@ -73,22 +73,25 @@ export async function ensureEngagementPartitions(db: Db, opts: EnsurePartitionsO
 export interface ArchivedMonth {
   /** The live partition's name, e.g. `engagement_events_y2024m10`. */
   partitionName: string;
-  /** Where its rows are now: `archive.<name>`, a child of engagement_events_archive. */
+  /**
+   * Where its rows are now: `archive.<name>`, an inheritance child of engagement_events_archive
+   * (`archive.<name>_1`, ... for late events of a month archived before).
+   */
   archivedAs: string;
   rangeStart: Date;
   rangeEnd: Date;
-  /** 'attached': the table itself moved (no copy); 'merged': late events added to a month archived before. */
-  method: 'attached' | 'merged';
-  /** Exact for 'merged'; for 'attached' the planner's estimate (counting would cost a scan), null if never analyzed. */
-  rowCount: number | null;
-  /** 'merged' only: rows whose key the archive already had (the same event delivered again). */
-  duplicatesSkipped: number;
+  /**
+   * The planner's row estimate for the month (an exact count would scan it, which archiving never does);
+   * null when the table was never analyzed.
+   */
+  rowsEstimate: number | null;
 }
 
 /**
  * Archives every whole month of engagement_events older than the retention (default 2 years) by
- * partition: DETACH, then the table joins engagement_events_archive. No row is copied or deleted;
- * post_analytics is untouched. Run it as the owner of the tables.
+ * partition: DETACH, then the same table joins engagement_events_archive. No row is copied or deleted,
+ * so the time does not depend on the month's size; post_analytics is untouched. Run it as the owner
+ * of the tables, never inside a migration.
  */
 export async function archiveOldEngagementEvents(db: Db, opts: ArchiveOptions = {}): Promise<ArchivedMonth[]> {
   const { retention } = parseInput('archiveOldEngagementEvents', archiveOptionsSchema, opts);
@@ -97,18 +100,14 @@ export async function archiveOldEngagementEvents(db: Db, opts: ArchiveOptions = 
     archived_as: string;
     range_start: unknown;
     range_end: unknown;
-    method: 'attached' | 'merged';
-    row_count: unknown;
-    duplicates_skipped: unknown;
+    rows_estimate: unknown;
   }>(db, sql`SELECT * FROM archive_old_engagement_events(${intervalOf(retention)})`);
   return rows.map((r) => ({
     partitionName: r.partition_name,
     archivedAs: r.archived_as,
     rangeStart: toDate(r.range_start),
     rangeEnd: toDate(r.range_end),
-    method: r.method,
-    rowCount: numOrNull(r.row_count),
-    duplicatesSkipped: num(r.duplicates_skipped),
+    rowsEstimate: numOrNull(r.rows_estimate),
   }));
 }
 

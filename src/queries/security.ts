@@ -69,8 +69,8 @@ export interface SecurityFinding {
 const schemaName = z.string().trim().min(1, 'empty schema name').max(63, 'longer than a PostgreSQL name');
 
 export const auditSecurityParamsSchema = z.strictObject({
-  /** Schemas to audit (default: public). */
-  schemas: z.array(schemaName).min(1, 'name at least one schema').default(['public']),
+  /** Schemas to audit (default: the package's, `public` and `archive`, where retired months live). */
+  schemas: z.array(schemaName).min(1, 'name at least one schema').default(['public', 'archive']),
   /** The only tables anon may have policies and privileges on (default: public.social_platforms). */
   anonReadable: z.array(relationName).default(['public.social_platforms']),
 });

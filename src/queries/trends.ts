@@ -154,15 +154,16 @@ export async function recordTopicMentions(db: Db, mentions: readonly TopicMentio
 // detectTrendingTopics
 
 export const detectTrendingTopicsOptionsSchema = z.strictObject({
-  /** Length of each compared window, in hours (default 24; 1 minute .. 90 days). */
+  /** Length of each compared window, in whole hours (default 24; 1 .. 2160, i.e. 90 days). */
   windowHours: z
     .number()
-    .min(1 / 60, 'must be at least one minute')
-    .max(90 * 24, 'must be at most 90 days')
+    .int('must be a whole number of hours (the rollup is hourly)')
+    .min(1, 'must be at least 1')
+    .max(90 * 24, 'must be at most 2160 (90 days)')
     .optional(),
   /** Mentions a topic needs in the current window to be emerging or trending (default 20). */
   minMentions: z.number().int('must be an integer').min(1, 'must be at least 1').max(1_000_000_000).optional(),
-  /** End of the current window (default: the database's now()). */
+  /** The current window ends at the start of this time's UTC hour (default: the database's now()). */
   asOf: z.date({ error: 'must be a Date' }).refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date').optional(),
 });
 export type DetectTrendingTopicsOptions = z.input<typeof detectTrendingTopicsOptionsSchema>;
@@ -190,12 +191,13 @@ export interface DetectedTrend {
 
 /**
  * Runs `detect_trending_topics`: compares each topic's mentions in the last window with the window
- * before, and inserts or updates `trending_topics`. Omitted options take the SQL function's defaults.
+ * before, and inserts or updates `trending_topics`. Windows are whole UTC hours ending at the start of
+ * `asOf`'s hour. Omitted options take the SQL function's defaults.
  */
 export async function detectTrendingTopics(db: Db, opts: DetectTrendingTopicsOptions = {}): Promise<DetectedTrend[]> {
   const o = parseInput('detectTrendingTopics', detectTrendingTopicsOptionsSchema, opts);
   const args: SQL[] = [];
-  if (o.windowHours !== undefined) args.push(sql`"window" => make_interval(secs => ${o.windowHours * 3600}::float8)`);
+  if (o.windowHours !== undefined) args.push(sql`"window" => make_interval(hours => ${o.windowHours}::int)`);
   if (o.minMentions !== undefined) args.push(sql`min_mentions => ${o.minMentions}::int`);
   if (o.asOf !== undefined) args.push(sql`as_of => ${o.asOf.toISOString()}::timestamptz`);
   const rows = await queryRows<Record<string, unknown>>(

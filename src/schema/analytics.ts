@@ -16,7 +16,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { oneOf, timestamps } from './_common.js';
-import { ownerRead, ownsPost, publicRead, serviceRoleAll } from './_rls.js';
+import { authenticatedRead, ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPosts } from './posts.js';
 import { socialPlatforms } from './platforms.js';
 
@@ -171,7 +171,8 @@ export const postMetricCatalog = pgTable(
     check('post_metric_catalog_target_column_valid', oneOf(t.targetColumn, INSIGHT_COLUMNS)),
     check('post_metric_catalog_factor_positive', sql`${t.toCanonicalFactor} > 0`),
     check('post_metric_catalog_canonical_name_format', sql`${t.canonicalName} ~ '^[a-z][a-z0-9_]*$'`),
-    publicRead('post_metric_catalog'),
+    // Reference data for signed-in users; anon reads social_platforms only (docs/security.md).
+    authenticatedRead('post_metric_catalog'),
     serviceRoleAll('post_metric_catalog'),
   ],
 );

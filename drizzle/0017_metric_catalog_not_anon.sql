@@ -1,0 +1,2 @@
+DROP POLICY "post_metric_catalog_public_select" ON "post_metric_catalog" CASCADE;--> statement-breakpoint
+CREATE POLICY "post_metric_catalog_authenticated_select" ON "post_metric_catalog" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);

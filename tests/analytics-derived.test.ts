@@ -1,0 +1,198 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { queryRows, type Db } from '../src/db.js';
+import { recordPostInsights, refreshPostAnalytics } from '../src/queries/analytics.js';
+import { useTestDb } from './support/db.js';
+import { createAccount, createPost, createUser, insertEvents, type EventFixture } from './analytics-fixtures.js';
+
+const t = useTestDb();
+
+interface Derived {
+  day: string;
+  likes: number;
+  hours: number | null;
+  rate: number | null;
+  conversions: number;
+  virality: number | null;
+  quality: number | null;
+  relevance: number | null;
+}
+
+async function derived(db: Db, postId: string): Promise<Derived[]> {
+  const rows = await queryRows<Record<string, unknown>>(
+    db,
+    sql`SELECT analysis_date::text AS day, likes_count AS likes, hours_since_published AS hours,
+               engagement_rate::float8 AS rate, conversion_events AS conversions, virality_score AS virality,
+               quality_score AS quality, relevance_score AS relevance
+        FROM post_analytics WHERE post_id = ${postId}::uuid ORDER BY analysis_date`,
+  );
+  return rows.map((r) => ({
+    day: String(r.day),
+    likes: Number(r.likes),
+    hours: r.hours === null ? null : Number(r.hours),
+    rate: r.rate === null ? null : Number(r.rate),
+    conversions: Number(r.conversions),
+    virality: r.virality === null ? null : Number(r.virality),
+    quality: r.quality === null ? null : Number(r.quality),
+    relevance: r.relevance === null ? null : Number(r.relevance),
+  }));
+}
+
+let key = 50_000_000;
+const ev = (postId: string, at: string, type: string, n = 1): EventFixture[] =>
+  Array.from({ length: n }, (_, i) => ({ postId, at: at.replace('Z', `.${String(i % 1000).padStart(3, '0')}Z`), key: key++, type }));
+
+describe('engagement rate from follower history', () => {
+  it('divides by the followers of the posting account on that day, NULL where unknown or zero', async () => {
+    const db = t.db;
+    const user = await createUser(db);
+    const account = await createAccount(db, user);
+    const bare = await createAccount(db, user);
+    await db.execute(sql`INSERT INTO account_follower_history (account_id, recorded_on, follower_count)
+      VALUES (${account}::uuid, '2026-11-02', 1000), (${account}::uuid, '2026-11-05', 2000)`);
+    const post = await createPost(db, { userId: user, accountId: account, publishedAt: '2026-11-01T06:00:00Z' });
+    const noHistory = await createPost(db, { userId: user, accountId: bare });
+    const noAccount = await createPost(db, { userId: user, accountId: null });
+    await insertEvents(db, [
+      ...ev(post, '2026-11-01T10:00:00Z', 'like', 5), // before any history: unknown
+      ...ev(post, '2026-11-03T10:00:00Z', 'like', 10),
+      ...ev(post, '2026-11-03T11:00:00Z', 'comment', 5),
+      ...ev(post, '2026-11-03T12:00:00Z', 'share', 5),
+      ...ev(post, '2026-11-03T13:00:00Z', 'view', 50), // views are not interactions
+      ...ev(post, '2026-11-06T10:00:00Z', 'like', 20),
+      ...ev(noHistory, '2026-11-03T10:00:00Z', 'like', 3),
+      ...ev(noAccount, '2026-11-03T10:00:00Z', 'like', 3),
+    ]);
+    await refreshPostAnalytics(db);
+
+    const rows = await derived(db, post);
+    expect(rows.map((r) => [r.day, r.rate])).toEqual([
+      ['2026-11-01', null],
+      ['2026-11-03', 0.025], // (15 likes + 5 comments + 5 shares) / 1000
+      ['2026-11-06', 0.0225], // 45 / 2000 (history of 11-05)
+    ]);
+    expect((await derived(db, noHistory))[0]!.rate).toBeNull();
+    expect((await derived(db, noAccount))[0]!.rate).toBeNull();
+
+    // History recorded late (a backfill for 11-03, a zero count for 11-06) re-rates those days at the
+    // next incremental refresh, without any new event.
+    await db.execute(sql`INSERT INTO account_follower_history (account_id, recorded_on, follower_count)
+      VALUES (${account}::uuid, '2026-11-03', 500), (${account}::uuid, '2026-11-06', 0)`);
+    const result = await refreshPostAnalytics(db);
+    expect(result.queuedEvents).toBe(0);
+    expect((await derived(db, post)).map((r) => [r.day, r.rate])).toEqual([
+      ['2026-11-01', null],
+      ['2026-11-03', 0.05],
+      ['2026-11-06', null],
+    ]);
+  });
+
+  it('caps the rate instead of overflowing numeric(10,6) when a tiny account goes viral', async () => {
+    const db = t.db;
+    const user = await createUser(db);
+    const account = await createAccount(db, user);
+    await db.execute(sql`INSERT INTO account_follower_history VALUES (${account}::uuid, '2026-11-01', 1)`);
+    const post = await createPost(db, { userId: user, accountId: account });
+    await db.execute(sql`INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+      SELECT ${post}::uuid, '2026-11-02T00:00:00Z'::timestamptz + g * interval '1 ms', 60000000 + g, 'like'
+      FROM generate_series(1, 12000) g`);
+    await refreshPostAnalytics(db);
+    expect((await derived(db, post))[0]).toMatchObject({ likes: 12000, rate: 9999.999999 });
+  });
+});
+
+describe('hours since publication and conversions', () => {
+  it('hours run to the end of the row day; conversions are cumulative to that day and follow new conversions', async () => {
+    const db = t.db;
+    const user = await createUser(db);
+    const post = await createPost(db, { userId: user, publishedAt: '2026-11-10T18:30:00Z' });
+    await insertEvents(db, [...ev(post, '2026-11-10T20:00:00Z', 'like'), ...ev(post, '2026-11-12T09:00:00Z', 'like')]);
+    await db.execute(sql`INSERT INTO social_conversions (post_id, conversion_type, conversion_at)
+      VALUES (${post}::uuid, 'email_signup', '2026-11-10T21:00:00Z'), (${post}::uuid, 'purchase', '2026-11-12T23:59:59Z'),
+             (${post}::uuid, 'purchase', '2026-11-13T00:00:00Z')`);
+    await refreshPostAnalytics(db);
+    expect((await derived(db, post)).map((r) => [r.day, r.hours, r.conversions])).toEqual([
+      ['2026-11-10', 5], // 18:30 to midnight: 5.5 h, whole hours
+      ['2026-11-12', 53],
+    ].map(([d, h], i) => [d, h, i === 0 ? 1 : 2]));
+
+    // A conversion recorded later for an old day is counted at the next refresh.
+    await db.execute(sql`INSERT INTO social_conversions (post_id, conversion_type, conversion_at)
+      VALUES (${post}::uuid, 'trial_start', '2026-11-11T08:00:00Z')`);
+    await refreshPostAnalytics(db);
+    expect((await derived(db, post)).map((r) => r.conversions)).toEqual([1, 3]);
+
+    // Publication time corrected: hours follow.
+    await db.execute(sql`UPDATE social_posts SET published_at = '2026-11-10T12:00:00Z' WHERE id = ${post}::uuid`);
+    await refreshPostAnalytics(db);
+    expect((await derived(db, post)).map((r) => r.hours)).toEqual([12, 60]);
+  });
+});
+
+describe('scores', () => {
+  it('follow their documented formulas, stay within 0-100 and are not NULL where their inputs exist', async () => {
+    const db = t.db;
+    const user = await createUser(db);
+    const account = await createAccount(db, user);
+    const solo = await createPost(db, {
+      userId: user,
+      accountId: account,
+      publishedAt: '2026-11-14T00:00:00Z',
+      category: 'workout',
+      hashtags: ['LegDay', 'gym'],
+    });
+    // 1,000 views, 10 saves (1 %), 5 comments (0.5 %): both at their reference, so quality 50.
+    await insertEvents(db, [
+      ...ev(solo, '2026-11-14T10:00:00Z', 'view', 1000),
+      ...ev(solo, '2026-11-14T11:00:00Z', 'save', 10),
+      ...ev(solo, '2026-11-14T12:00:00Z', 'comment', 5),
+      ...ev(solo, '2026-11-14T13:00:00Z', 'share', 4),
+    ]);
+    await refreshPostAnalytics(db);
+    let [row] = await derived(db, solo);
+    // Alone on its account, its share rate is the median: 4 / (4 + 4) = 0.5.
+    expect(row).toMatchObject({ quality: 50, virality: 50, relevance: 40 }); // workout 100 * 0.4, no trend
+
+    // A trending hashtag of the post's platform, matched case-insensitively: 0.4 * 100 + 0.6 * 90 = 94.
+    await db.execute(sql`INSERT INTO trending_topics (topic_name, topic_type, platform_id, trend_status, fitness_relevance_score, first_detected_at, last_updated_at)
+      SELECT 'legday', 'hashtag', id, 'trending', 90, '2026-11-13T00:00:00Z', '2026-11-15T00:00:00Z' FROM social_platforms WHERE name = 'instagram'`);
+    await refreshPostAnalytics(db, { since: new Date('2026-11-14T00:00:00Z') });
+    [row] = await derived(db, solo);
+    expect(row!.relevance).toBe(94);
+
+    // Watch time from insights joins quality: 10 s per view is its reference, so quality stays 50.
+    await recordPostInsights(db, {
+      postId: solo,
+      platform: 'instagram',
+      metrics: { ig_reels_avg_watch_time: 10_000, reach: 800 },
+      capturedAt: '2026-11-14T20:00:00Z',
+    });
+    [row] = await derived(db, solo);
+    expect(row!.quality).toBe(50);
+    // Reach alone on the account: also its median, so virality stays 50.
+    expect(row!.virality).toBe(50);
+
+    // A sibling with ten times the shares per hour beats the account's median; one with none scores 0.
+    const viral = await createPost(db, { userId: user, accountId: account, publishedAt: '2026-11-14T00:00:00Z' });
+    const flat = await createPost(db, { userId: user, accountId: account, publishedAt: '2026-11-14T00:00:00Z' });
+    await insertEvents(db, [...ev(viral, '2026-11-14T15:00:00Z', 'share', 40), ...ev(flat, '2026-11-14T15:00:00Z', 'like', 3)]);
+    await refreshPostAnalytics(db);
+    const [v] = await derived(db, viral);
+    const [f] = await derived(db, flat);
+    // Median of (4, 40, 0) shares per 24 h is 4/24: 40/24 scores 100 * 40 / (40 + 4) = 91.
+    expect(v!.virality).toBe(91);
+    expect(f!.virality).toBe(0);
+    // Nothing viewed and nothing reached: quality has no input and stays NULL; the others do not.
+    expect(f).toMatchObject({ quality: null, relevance: 8 }); // no category: 20 * 0.4
+
+    const all = await queryRows<{ bad: number; nulls: number }>(
+      db,
+      sql`SELECT count(*) FILTER (WHERE virality_score NOT BETWEEN 0 AND 100 OR relevance_score NOT BETWEEN 0 AND 100
+                                   OR quality_score NOT BETWEEN 0 AND 100)::int AS bad,
+                 count(*) FILTER (WHERE virality_score IS NULL OR relevance_score IS NULL
+                                   OR (quality_score IS NULL AND (views_count > 0 OR reach > 0)))::int AS nulls
+          FROM post_analytics`,
+    );
+    expect(all[0]).toEqual({ bad: 0, nulls: 0 });
+  });
+});

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../src/db.js';
+
+// Fixtures shared by the analytics tests (not a test file itself).
+
+export async function createUser(db: Db): Promise<string> {
+  const id = randomUUID();
+  await db.execute(sql`INSERT INTO auth.users (id) VALUES (${id}::uuid)`);
+  return id;
+}
+
+export async function createAccount(db: Db, userId: string, platform = 'instagram'): Promise<string> {
+  const id = randomUUID();
+  await db.execute(sql`
+    INSERT INTO social_accounts (id, user_id, platform_id, handle, platform_account_id)
+    SELECT ${id}::uuid, ${userId}::uuid, p.id, ${'h' + id.slice(0, 8)}, ${id} FROM social_platforms p WHERE p.name = ${platform}`);
+  return id;
+}
+
+export interface PostFixture {
+  userId: string;
+  accountId?: string | null;
+  platform?: string;
+  publishedAt?: string;
+  category?: string | null;
+  hashtags?: string[];
+  mediaType?: string;
+}
+
+export async function createPost(db: Db, p: PostFixture): Promise<string> {
+  const id = randomUUID();
+  await db.execute(sql`
+    INSERT INTO social_posts (id, user_id, platform_id, account_id, media_type, status, published_at, content_category, hashtags)
+    SELECT ${id}::uuid, ${p.userId}::uuid, pl.id, ${p.accountId ?? null}::uuid, ${p.mediaType ?? 'video'}, 'published',
+           ${p.publishedAt ?? '2026-11-01T08:00:00Z'}::timestamptz, ${p.category ?? null},
+           ${`{${(p.hashtags ?? []).join(',')}}`}::text[]
+    FROM social_platforms pl WHERE pl.name = ${p.platform ?? 'instagram'}`);
+  return id;
+}
+
+export interface EventFixture {
+  postId: string;
+  at: string;
+  key: number | string;
+  type: string;
+}
+
+/** Events as jsonb_to_recordset rows (post_id, at, key, type). */
+export function eventsJson(events: EventFixture[]): string {
+  return JSON.stringify(events.map((e) => ({ post_id: e.postId, at: e.at, key: String(e.key), type: e.type })));
+}
+
+/** Inserts events the way bulk ingestion does (one statement, duplicates ignored); returns how many were new. */
+export async function insertEvents(db: Db, events: EventFixture[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`WITH ins AS (
+          INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+          SELECT x.post_id, x.at, x.key, x.type
+          FROM jsonb_to_recordset(${eventsJson(events)}::jsonb)
+            AS x(post_id uuid, at timestamptz, key bigint, type text)
+          ON CONFLICT DO NOTHING
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM ins`,
+  );
+  return rows[0]!.n;
+}
+
+export interface AnalyticsRow {
+  post_id: string;
+  day: string;
+  likes: number;
+  comments: number;
+  shares: number;
+  saves: number;
+  views: number;
+  profile_visits: number;
+  website_clicks: number;
+}
+
+/** What post_analytics holds (event-owned columns), ordered. */
+export async function analyticsRows(db: Db): Promise<AnalyticsRow[]> {
+  return queryRows<AnalyticsRow & Record<string, unknown>>(
+    db,
+    sql.raw(`SELECT post_id::text, analysis_date::text AS day, likes_count::int AS likes, comments_count::int AS comments,
+                    shares_count::int AS shares, saves_count::int AS saves, views_count::int AS views,
+                    profile_visits::int AS profile_visits, website_clicks::int AS website_clicks
+             FROM post_analytics ORDER BY post_id, analysis_date`),
+  );
+}
+
+/**
+ * The brute force: for every (post, UTC day) that has an event, every event of that post up to the end
+ * of that day, counted straight from the raw table. What post_analytics must equal.
+ */
+export async function bruteForceRows(db: Db): Promise<AnalyticsRow[]> {
+  return queryRows<AnalyticsRow & Record<string, unknown>>(
+    db,
+    sql.raw(`WITH ev AS (
+               SELECT post_id, (event_timestamp AT TIME ZONE 'UTC')::date AS d, event_type FROM engagement_events
+               UNION ALL
+               SELECT post_id, (event_timestamp AT TIME ZONE 'UTC')::date, event_type FROM engagement_events_archive),
+             days AS (SELECT DISTINCT post_id, d FROM ev WHERE post_id IN (SELECT id FROM social_posts))
+             SELECT days.post_id::text, days.d::text AS day,
+                    count(*) FILTER (WHERE ev.event_type = 'like')::int AS likes,
+                    count(*) FILTER (WHERE ev.event_type = 'comment')::int AS comments,
+                    count(*) FILTER (WHERE ev.event_type = 'share')::int AS shares,
+                    count(*) FILTER (WHERE ev.event_type = 'save')::int AS saves,
+                    count(*) FILTER (WHERE ev.event_type = 'view')::int AS views,
+                    count(*) FILTER (WHERE ev.event_type = 'profile_visit')::int AS profile_visits,
+                    count(*) FILTER (WHERE ev.event_type = 'website_click')::int AS website_clicks
+             FROM days JOIN ev ON ev.post_id = days.post_id AND ev.d <= days.d
+             GROUP BY days.post_id, days.d
+             ORDER BY 1, 2`),
+  );
+}
+

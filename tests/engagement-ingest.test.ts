@@ -1,0 +1,430 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close, createDb, createEmbeddedDb, queryRows, type Db } from '../src/db.js';
+import { migrate } from '../src/migrate.js';
+import {
+  engagementEventInputSchema,
+  eventKey,
+  eventKeySource,
+  ingestEngagementWebhook,
+  recordEngagementEvents,
+  replayDeadLetters,
+  type EngagementEventInput,
+} from '../src/queries/engagement.js';
+import { useTestDb } from './support/db.js';
+
+const t = useTestDb();
+
+const USER = randomUUID();
+/** platform_post_id -> post uuid, for the posts every test can use. */
+const posts = new Map<string, string>();
+
+async function createPost(db: Db, platform: string, platformPostId: string, userId = USER): Promise<string> {
+  const media = platform === 'instagram' ? 'image' : 'video';
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    sql`INSERT INTO social_posts (user_id, platform_id, media_type, platform_post_id, status, published_at)
+        SELECT ${userId}, id, ${media}, ${platformPostId}, 'published', now() FROM social_platforms WHERE name = ${platform}
+        RETURNING id::text`,
+  );
+  return row!.id;
+}
+
+async function countEvents(db: Db, where = sql`true`): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM engagement_events WHERE ${where}`);
+  return row!.n;
+}
+
+beforeAll(async () => {
+  await t.db.execute(sql`INSERT INTO auth.users (id) VALUES (${USER})`);
+  for (const [platform, ppid] of [
+    ['instagram', 'ig_1'],
+    ['instagram', 'ig_2'],
+    ['tiktok', 'tt_1'],
+    ['youtube', 'yt_1'],
+  ] as const) {
+    posts.set(ppid, await createPost(t.db, platform, ppid));
+  }
+});
+
+const at = (iso: string) => new Date(iso);
+
+describe('eventKey', () => {
+  it('equals SQL engagement_event_key() for the same source', async () => {
+    const sources = ['instagram:17895695668004550', 'tiktok:c-1', 'youtube:Ugz…😀', '', 'a'.repeat(1000)];
+    for (const source of sources) {
+      const [row] = await queryRows<{ k: string }>(t.db, sql`SELECT engagement_event_key(${source})::text AS k`);
+      expect(eventKey(source).toString()).toBe(row!.k);
+    }
+  });
+
+  it('is what recordEngagementEvents stores, from the documented source strings', async () => {
+    const postId = posts.get('ig_2')!;
+    const when = at('2026-11-20T08:00:00.123Z');
+    await recordEngagementEvents(t.db, [
+      { postId, eventType: 'like', eventTimestamp: when, platformUserId: 'key-user' },
+      { platform: 'instagram', platformPostId: 'ig_2', eventType: 'comment', eventTimestamp: when, platformEventId: 'key-c1' },
+    ]);
+    const rows = await queryRows<{ event_type: string; k: string }>(
+      t.db,
+      sql`SELECT event_type, event_key::text AS k FROM engagement_events WHERE event_timestamp = ${when.toISOString()}::timestamptz ORDER BY event_type`,
+    );
+    expect(rows).toEqual([
+      { event_type: 'comment', k: eventKey('instagram:key-c1').toString() },
+      {
+        event_type: 'like',
+        k: eventKey(`instagram:${postId}:like:key-user:2026-11-20T08:00:00.123Z`).toString(),
+      },
+    ]);
+    expect(eventKeySource({ platform: 'instagram', postId, eventType: 'like', eventTimestamp: when, platformUserId: 'key-user' })).toBe(
+      `instagram:${postId}:like:key-user:2026-11-20T08:00:00.123Z`,
+    );
+  });
+});
+
+describe('recordEngagementEvents', () => {
+  it('stores every good row of a mixed batch and reports (and dead-letters) every bad one with its field', async () => {
+    const ig1 = posts.get('ig_1')!;
+    const base = { postId: ig1, eventTimestamp: '2026-11-21T10:00:00Z' };
+    const batch: unknown[] = [
+      { ...base, eventType: 'like', platformEventId: 'mix-0' }, // 0 good
+      { ...base, eventType: 'poke', platformEventId: 'mix-1' }, // 1 eventType
+      { ...base, eventType: 'like', eventTimestamp: '21/11/2026', platformEventId: 'mix-2' }, // 2 eventTimestamp
+      { ...base, eventType: 'view', eventValue: -5, platformEventId: 'mix-3' }, // 3 eventValue
+      { ...base, eventType: 'view', eventValue: 10_000_000, platformEventId: 'mix-4' }, // 4 eventValue
+      { ...base, eventType: 'like', countryCode: 'USA', platformEventId: 'mix-5' }, // 5 countryCode
+      { ...base, eventType: 'like', countryCode: 'de', ageRange: '25-34', gender: 'female', platformEventId: 'mix-6' }, // 6 good
+      { postId: randomUUID(), eventType: 'like', eventTimestamp: '2026-11-21T10:00:00Z' }, // 7 postId
+      { platform: 'instagram', platformPostId: 'nope', eventType: 'like', eventTimestamp: '2026-11-21T10:00:00Z' }, // 8 platformPostId
+      { platform: 'myspace', platformPostId: 'ig_1', eventType: 'like', eventTimestamp: '2026-11-21T10:00:00Z' }, // 9 platform
+      { ...base, eventType: 'like', platformUsername: 'bad\u0000name', platformEventId: 'mix-10' }, // 10 platformUsername
+      { ...base, evntType: 'like', eventType: 'like', platformEventId: 'mix-11' }, // 11 evntType (unknown field)
+      { eventType: 'like', eventTimestamp: '2026-11-21T10:00:00Z' }, // 12 postId (no post named)
+      { ...base, eventType: 'comment', platformEventId: 'mix-13', eventMetadata: { text: 'love it #legday' } }, // 13 good
+      { ...base, eventType: 'like', userFollowerCount: 1.5, platformEventId: 'mix-14' }, // 14 userFollowerCount
+      { ...base, eventType: 'like', eventTimestamp: new Date('invalid'), platformEventId: 'mix-15' }, // 15 eventTimestamp
+      'not an object', // 16
+      { ...base, eventType: 'like', platform: 'tiktok', platformEventId: 'mix-17' }, // 17 platform (post is on instagram)
+    ];
+    const result = await recordEngagementEvents(t.db, batch as EngagementEventInput[], { source: 'mixed-test' });
+
+    expect(result.inserted).toBe(3);
+    expect(result.duplicates).toBe(0);
+    expect(result.rejected.map((r) => [r.index, r.field])).toEqual([
+      [1, 'eventType'],
+      [2, 'eventTimestamp'],
+      [3, 'eventValue'],
+      [4, 'eventValue'],
+      [5, 'countryCode'],
+      [7, 'postId'],
+      [8, 'platformPostId'],
+      [9, 'platform'],
+      [10, 'platformUsername'],
+      [11, 'evntType'],
+      [12, 'postId'],
+      [14, 'userFollowerCount'],
+      [15, 'eventTimestamp'],
+      [16, '(row)'],
+      [17, 'platform'],
+    ]);
+    for (const r of result.rejected) expect(r.error.length).toBeGreaterThan(5);
+
+    const stored = await queryRows<{ country_code: string | null; event_metadata: unknown }>(
+      t.db,
+      sql`SELECT country_code, event_metadata FROM engagement_events WHERE post_id = ${ig1} AND event_timestamp = '2026-11-21T10:00:00Z' ORDER BY event_type, country_code`,
+    );
+    expect(stored).toEqual([
+      { country_code: null, event_metadata: { text: 'love it #legday' } },
+      { country_code: 'DE', event_metadata: null },
+      { country_code: null, event_metadata: null },
+    ]);
+
+    const letters = await queryRows<{ batch_index: number; field: string; reason: string; payload: unknown; source: string; replayed_at: Date | null }>(
+      t.db,
+      sql`SELECT batch_index, field, reason, payload, source, replayed_at FROM engagement_dead_letters WHERE source = 'mixed-test' ORDER BY batch_index`,
+    );
+    expect(letters.map((l) => [l.batch_index, l.field])).toEqual(result.rejected.map((r) => [r.index, r.field]));
+    expect(letters.every((l) => l.replayed_at === null && l.reason.length > 0)).toBe(true);
+    // The raw input is kept as it came (a Date became its JSON form, the NUL a replacement character).
+    expect(letters.find((l) => l.batch_index === 1)!.payload).toEqual(JSON.parse(JSON.stringify(batch[1])));
+    expect(letters.find((l) => l.batch_index === 10)!.payload).toMatchObject({ platformUsername: 'bad\uFFFDname' });
+    expect(letters.find((l) => l.batch_index === 16)!.payload).toBe('not an object');
+  });
+
+  it('counts redeliveries and in-batch repeats as duplicates, never storing them twice', async () => {
+    const postId = posts.get('tt_1')!;
+    const batch: EngagementEventInput[] = Array.from({ length: 50 }, (_, i) => ({
+      platform: 'tiktok',
+      platformPostId: 'tt_1',
+      eventType: 'like',
+      eventTimestamp: at(`2026-11-22T00:00:${String(i % 40).padStart(2, '0')}Z`),
+      platformUserId: `dup-user-${i % 40}`, // rows 40..49 repeat rows 0..9 exactly
+    }));
+    const first = await recordEngagementEvents(t.db, batch);
+    expect(first).toEqual({ inserted: 40, duplicates: 10, rejected: [] });
+    const second = await recordEngagementEvents(t.db, batch, { chunkSize: 7 });
+    expect(second).toEqual({ inserted: 0, duplicates: 50, rejected: [] });
+    expect(await countEvents(t.db, sql`post_id = ${postId}`)).toBe(40);
+  });
+
+  it('keeps events dated 1999 and two years ahead, in the DEFAULT partition', async () => {
+    const postId = posts.get('ig_1')!;
+    const old = at('1999-06-15T12:00:00Z');
+    const ahead = new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000);
+    const result = await recordEngagementEvents(t.db, [
+      { postId, eventType: 'view', eventTimestamp: old, eventValue: 30, platformEventId: 'old-1' },
+      { postId, eventType: 'like', eventTimestamp: ahead.toISOString(), platformEventId: 'ahead-1' },
+    ]);
+    expect(result).toEqual({ inserted: 2, duplicates: 0, rejected: [] });
+    const rows = await queryRows<{ part: string }>(
+      t.db,
+      sql`SELECT tableoid::regclass::text AS part FROM engagement_events
+          WHERE post_id = ${postId} AND event_timestamp IN (${old.toISOString()}::timestamptz, ${ahead.toISOString()}::timestamptz)`,
+    );
+    expect(rows.map((r) => r.part)).toEqual(['engagement_events_default', 'engagement_events_default']);
+  });
+
+  it('refuses absurd times: before 1970 and over ten years ahead', async () => {
+    const postId = posts.get('ig_1')!;
+    const result = await recordEngagementEvents(t.db, [
+      { postId, eventType: 'like', eventTimestamp: '1969-12-31T23:59:59Z' },
+      { postId, eventType: 'like', eventTimestamp: new Date(Date.now() + 11 * 366 * 24 * 3600 * 1000) },
+    ]);
+    expect(result.inserted).toBe(0);
+    expect(result.rejected.map((r) => r.field)).toEqual(['eventTimestamp', 'eventTimestamp']);
+  });
+
+  it('8 concurrent connections ingesting overlapping batches end with exactly the distinct events', async () => {
+    const postId = posts.get('ig_2')!;
+    const distinct = 4000;
+    const all: EngagementEventInput[] = Array.from({ length: distinct }, (_, i) => ({
+      postId,
+      eventType: i % 2 ? 'like' : 'view',
+      eventTimestamp: new Date(Date.UTC(2026, 10, 23, 0, 0, 0) + (i % 500) * 1000),
+      platformEventId: `conc-${i}`,
+    }));
+    // Writer w sends 1,500 events starting at w*500, wrapping: every event is sent by 3 writers.
+    const batches = Array.from({ length: 8 }, (_, w) =>
+      Array.from({ length: 1500 }, (_, k) => all[(w * 500 + k) % distinct]!).reverse(),
+    );
+    const writers = Array.from({ length: 8 }, () => createDb(t.url, { max: 1 }));
+    try {
+      const results = await Promise.all(writers.map((db, w) => recordEngagementEvents(db, batches[w]!, { chunkSize: 300 })));
+      expect(results.reduce((s, r) => s + r.inserted, 0)).toBe(distinct);
+      expect(results.reduce((s, r) => s + r.duplicates, 0)).toBe(8 * 1500 - distinct);
+      expect(results.every((r) => r.rejected.length === 0)).toBe(true);
+    } finally {
+      await Promise.all(writers.map((db) => close(db)));
+    }
+    expect(
+      await countEvents(t.db, sql`post_id = ${postId} AND event_timestamp >= '2026-11-23' AND event_timestamp < '2026-11-24'`),
+    ).toBe(distinct);
+  });
+
+  it('a row the database refuses (a rule TypeScript does not know) is isolated; the rest of its chunk is stored', async () => {
+    const postId = posts.get('ig_1')!;
+    await t.db.execute(sql`ALTER TABLE engagement_events ADD CONSTRAINT test_no_profile_visit CHECK (event_type <> 'profile_visit')`);
+    try {
+      const batch: EngagementEventInput[] = Array.from({ length: 20 }, (_, i) => ({
+        postId,
+        eventType: i === 7 || i === 13 ? 'profile_visit' : 'save',
+        eventTimestamp: at('2026-11-19T09:00:00Z'),
+        platformEventId: `db-refused-${i}`,
+      }));
+      const result = await recordEngagementEvents(t.db, batch, { source: 'db-refusal-test' });
+      expect(result.inserted).toBe(18);
+      expect(result.rejected.map((r) => [r.index, r.field])).toEqual([
+        [7, 'eventType'],
+        [13, 'eventType'],
+      ]);
+      expect(result.rejected[0]!.error).toMatch(/test_no_profile_visit/);
+      const [n] = await queryRows<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM engagement_dead_letters WHERE source = 'db-refusal-test'`);
+      expect(n!.n).toBe(2);
+    } finally {
+      await t.db.execute(sql`ALTER TABLE engagement_events DROP CONSTRAINT test_no_profile_visit`);
+    }
+  });
+
+  it('never accepts a row the zod schema refuses (the fast path agrees with the schema)', async () => {
+    const postId = posts.get('yt_1')!;
+    const pools: Record<string, unknown[]> = {
+      eventType: ['like', 'view', 'LIKE', '', 'poke', 3, undefined],
+      eventTimestamp: [
+        '2026-11-18T10:00:00Z',
+        '2026-11-18T10:00:00.123456Z',
+        '2026-11-18T10:00:00+02:00',
+        '2026-02-30T10:00:00Z',
+        '2026-11-18T24:00:00Z',
+        '2026-11-18T10:00Z',
+        '2026-11-18',
+        new Date('2026-11-18T11:00:00Z'),
+        new Date('nope'),
+        1763460000,
+        undefined,
+      ],
+      eventValue: [1, 0, 86_400, 86_401, -1, 2.5, '3', null, undefined],
+      userFollowerCount: [0, 10, 2_147_483_647, 2_147_483_648, -1, 1.1, null, undefined],
+      countryCode: ['US', 'us', ' gb ', 'USA', 'U1', '', null, undefined],
+      ageRange: ['18-24', '65+', '18-25', '', null, undefined],
+      gender: ['female', 'unknown', 'F', null, undefined],
+      platformUserId: ['u1', '', 'x'.repeat(100), 'x'.repeat(101), 'a\u0000b', '\ud800', 7, null, undefined],
+      platformEventId: ['fp-a', '', 'x'.repeat(500), 'x'.repeat(501), null, undefined],
+      eventMetadata: [{ text: 'hi' }, { text: 'a\u0000' }, { text: '\udc00' }, [], 'text', null, undefined, { n: 1n }],
+      extra: [undefined, undefined, undefined, 'surprise'],
+    };
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const batch: Record<string, unknown>[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const row: Record<string, unknown> = { postId, platformEventId: `fp-${i}` };
+      for (const [field, values] of Object.entries(pools)) {
+        const v = values[rand(values.length)];
+        if (field === 'platformEventId') {
+          // Unique ids keep rows from colliding, so "stored" is visible per row.
+          if (typeof v === 'string' && v.length > 0 && v.length <= 500) row.platformEventId = `fp-${i}-${v}`.slice(0, 500);
+          else row.platformEventId = v;
+        } else if (v !== undefined) row[field] = v;
+      }
+      if (row.platformEventId === undefined || row.platformEventId === null) row.platformUserId = `fp-user-${i}`;
+      batch.push(row);
+    }
+    const expectedBad = batch.flatMap((row, i) => (engagementEventInputSchema.safeParse(row).success ? [] : [i]));
+    const result = await recordEngagementEvents(t.db, batch as EngagementEventInput[], { source: 'fast-path-test' });
+    expect(expectedBad.length).toBeGreaterThan(100);
+    expect(batch.length - expectedBad.length).toBeGreaterThan(5);
+    expect(result.rejected.map((r) => r.index)).toEqual(expectedBad);
+    expect(result.inserted + result.duplicates).toBe(batch.length - expectedBad.length);
+  });
+});
+
+describe('dead letters', () => {
+  it('an event for an unknown post is dead-lettered, then stored by replay once the post exists', async () => {
+    const event: EngagementEventInput = {
+      platform: 'instagram',
+      platformPostId: 'ig_later',
+      eventType: 'comment',
+      eventTimestamp: '2026-11-24T09:30:00Z',
+      platformEventId: 'late-comment-1',
+      eventMetadata: { text: 'first! #fitfam' },
+    };
+    const first = await recordEngagementEvents(t.db, [event], { source: 'replay-test' });
+    expect(first.inserted).toBe(0);
+    expect(first.rejected).toEqual([
+      { index: 0, field: 'platformPostId', error: "no instagram post with platform_post_id 'ig_later'" },
+    ]);
+
+    // Before the post exists a replay changes nothing but the attempt count.
+    const early = await replayDeadLetters(t.db, { source: 'replay-test' });
+    expect(early).toMatchObject({ attempted: 1, replayed: 0, inserted: 0 });
+    expect(early.stillFailing[0]!.field).toBe('platformPostId');
+
+    const postId = await createPost(t.db, 'instagram', 'ig_later');
+    const replay = await replayDeadLetters(t.db, { source: 'replay-test' });
+    expect(replay).toMatchObject({ attempted: 1, replayed: 1, inserted: 1, duplicates: 0, stillFailing: [] });
+    const stored = await queryRows<{ event_metadata: unknown }>(t.db, sql`SELECT event_metadata FROM engagement_events WHERE post_id = ${postId}`);
+    expect(stored).toEqual([{ event_metadata: { text: 'first! #fitfam' } }]);
+
+    const [letter] = await queryRows<{ replayed_at: Date | null; replay_attempts: number }>(
+      t.db,
+      sql`SELECT replayed_at, replay_attempts FROM engagement_dead_letters WHERE source = 'replay-test'`,
+    );
+    expect(letter!.replayed_at).not.toBeNull();
+    expect(letter!.replay_attempts).toBe(2);
+
+    // Replayed letters are not taken again.
+    expect(await replayDeadLetters(t.db, { source: 'replay-test' })).toMatchObject({ attempted: 0, replayed: 0 });
+  });
+
+  it('a webhook item the parser refused is kept whole and replayable by id', async () => {
+    const body = {
+      object: 'instagram',
+      entry: [{ id: '178', time: 1763977000, changes: [{ field: 'comments', value: { id: 'wh-bad', text: 'no media' } }] }],
+    };
+    const result = await ingestEngagementWebhook(t.db, 'instagram', body);
+    expect(result.parseRejected.map((r) => r.field)).toEqual(['entry[0].changes[0].value.media']);
+    const [letter] = await queryRows<{ id: number; kind: string; payload: unknown; platform: string }>(
+      t.db,
+      sql`SELECT id::int AS id, kind, payload, platform FROM engagement_dead_letters WHERE source = 'webhook:instagram' AND kind = 'webhook'`,
+    );
+    expect(letter).toMatchObject({ kind: 'webhook', platform: 'instagram', payload: body });
+    const replay = await replayDeadLetters(t.db, { ids: [letter!.id] });
+    expect(replay.stillFailing).toEqual([{ id: letter!.id, field: 'entry[0].changes[0].value.media', error: expect.any(String) }]);
+  });
+});
+
+describe('webhooks end to end', () => {
+  it('a webhook delivered three times is stored once', async () => {
+    const body = {
+      object: 'instagram',
+      entry: [
+        {
+          id: '17841400000000000',
+          time: 1763978400,
+          changes: [
+            { field: 'comments', value: { id: 'tri-1', from: { id: '901', username: 'lifter' }, text: 'form check? #deadlift', media: { id: 'ig_1', media_product_type: 'FEED' } } },
+            { field: 'comments', value: { id: 'tri-2', from: { id: '902', username: 'runner' }, text: 'saved', media: { id: 'ig_2' } } },
+          ],
+        },
+      ],
+    };
+    const deliveries = [];
+    for (let i = 0; i < 3; i++) deliveries.push(await ingestEngagementWebhook(t.db, 'instagram', JSON.parse(JSON.stringify(body))));
+    expect(deliveries.map((d) => [d.inserted, d.duplicates])).toEqual([
+      [2, 0],
+      [0, 2],
+      [0, 2],
+    ]);
+    const rows = await queryRows<{ platform_username: string; text: string }>(
+      t.db,
+      sql`SELECT platform_username, event_metadata->>'text' AS text FROM engagement_events
+          WHERE event_key IN (${eventKey('instagram:tri-1')}, ${eventKey('instagram:tri-2')}) ORDER BY platform_username`,
+    );
+    expect(rows).toEqual([
+      { platform_username: 'lifter', text: 'form check? #deadlift' },
+      { platform_username: 'runner', text: 'saved' },
+    ]);
+  });
+});
+
+describe('on embedded PGlite', () => {
+  let db: Awaited<ReturnType<typeof createEmbeddedDb>>;
+  afterAll(async () => {
+    if (db) await close(db);
+  });
+
+  it('ingests, deduplicates, dead-letters and replays the same way', async () => {
+    db = await createEmbeddedDb();
+    await migrate(db);
+    const user = randomUUID();
+    await db.execute(sql`INSERT INTO auth.users (id) VALUES (${user})`);
+    const postId = await createPost(db, 'youtube', 'yt_embedded', user);
+    const events: EngagementEventInput[] = [
+      ...Array.from({ length: 30 }, (_, i) => ({
+        postId,
+        eventType: 'view' as const,
+        eventTimestamp: new Date(Date.UTC(2026, 10, 24, 1, 0, i)),
+        eventValue: 12,
+        platformUserId: `viewer-${i % 25}`,
+      })),
+      { platform: 'youtube', platformPostId: 'yt_pending', eventType: 'comment', eventTimestamp: '2026-11-24T01:00:00Z', platformEventId: 'yt-c1' },
+      { postId, eventType: 'view', eventTimestamp: '2026-11-24T01:00:00Z', eventValue: -1 },
+    ];
+    const first = await recordEngagementEvents(db, events, { chunkSize: 8 });
+    expect(first.inserted).toBe(30);
+    expect(first.rejected.map((r) => [r.index, r.field])).toEqual([
+      [30, 'platformPostId'],
+      [31, 'eventValue'],
+    ]);
+    expect(await recordEngagementEvents(db, events.slice(0, 30))).toEqual({ inserted: 0, duplicates: 30, rejected: [] });
+
+    await createPost(db, 'youtube', 'yt_pending', user);
+    const replay = await replayDeadLetters(db);
+    expect(replay).toMatchObject({ attempted: 2, replayed: 1, inserted: 1 });
+    expect(replay.stillFailing.map((s) => s.field)).toEqual(['eventValue']);
+    expect(await countEvents(db)).toBe(31);
+  });
+});

@@ -332,7 +332,7 @@ BEGIN
         SELECT ct.id, ct.name, ct.avg_engagement_rate AS rate, tpl.direct,
                CASE WHEN tpl.direct
                  THEN format('Template "%s" (%s) already uses #%s: post it while the topic is hot', ct.name, coalesce(ct.category, 'any category'), d.compact)
-                 ELSE format('Template "%s" fits this %s topic: add #%s', ct.name, ct.category, d.compact)
+                 ELSE format('Template "%s" fits this %s topic: add #%s', ct.name, rel.category, d.compact)
                END AS suggestion
         FROM content_templates ct
         CROSS JOIN LATERAL (

@@ -139,7 +139,7 @@ REVOKE ALL ON FUNCTION analytics_best(bigint, jsonb, text), analytics_saturate(n
   FROM PUBLIC, anon, authenticated;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION analytics_best(bigint, jsonb, text), analytics_saturate(numeric, numeric), post_age_hours(timestamptz, date)
-  TO service_role, authenticated;
+  TO service_role;
 --> statement-breakpoint
 
 -- 4. Derived fields of post_analytics rows: for each (post, from_day) pair, every row of that post from

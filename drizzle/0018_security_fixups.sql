@@ -12,3 +12,11 @@ SELECT count(*) FROM sync_api_grants(ARRAY['post_metric_catalog']::regclass[]);
 ALTER FUNCTION post_analytics_mark_stale() SECURITY DEFINER;
 --> statement-breakpoint
 ALTER FUNCTION topic_mentions_maintain_hourly() SECURITY DEFINER;
+--> statement-breakpoint
+-- 3. Migration 0012 revoked these from PUBLIC only. On Supabase, default privileges also grant EXECUTE
+--    on every new function to anon and authenticated by name, which a REVOKE from PUBLIC leaves in
+--    place: none of them is an API call.
+REVOKE ALL ON FUNCTION normalize_topic_name(text), topic_mention_key(text, integer, text, text),
+  topic_mentions_maintain_hourly(), social_posts_record_topic_mentions(), engagement_events_record_comment_hashtags(),
+  detect_trending_topics(interval, integer, timestamptz), prune_topic_mentions(interval, timestamptz)
+  FROM anon, authenticated;

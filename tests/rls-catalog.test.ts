@@ -1,6 +1,10 @@
 import { sql, TransactionRollbackError, type SQL } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
-import { queryRows, type Db } from '../src/db.js';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { describe, expect, inject, it } from 'vitest';
+import { close, createDb, queryRows, type Db } from '../src/db.js';
+import { migrate } from '../src/migrate.js';
+import { withDatabase } from './support/server.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
 import { auditSecurity, syncApiGrants, type SecurityFinding, type SecurityRule } from '../src/queries/security.js';
@@ -301,5 +305,32 @@ describe('sync_api_grants() / syncApiGrants()', () => {
       }),
     );
     expect(notOwner.message).toMatch(/social_posts is not owned by service_role/);
+  });
+});
+
+describe('on Supabase', () => {
+  it('migrations and monthly partitions end with the same privileges despite Supabase’s default grants', async () => {
+    const name = `socialdb_test_supabase_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE DATABASE "${name}"`);
+    const db = createDb(withDatabase(inject('adminUrl'), name), { max: 1 });
+    try {
+      // What every Supabase project runs for the role that owns the migrations.
+      for (const kind of ['TABLES', 'SEQUENCES', 'FUNCTIONS']) {
+        await db.execute(
+          sql.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON ${kind} TO anon, authenticated, service_role`),
+        );
+      }
+      await migrate(db);
+      expect(await findings(db)).toEqual([]);
+      // Months the maintenance adds later are created under the same default privileges.
+      const added = await queryRows(db, sql`select * from ensure_engagement_partitions(6)`);
+      expect(added.length).toBeGreaterThan(0);
+      expect(await findings(db)).toEqual([]);
+    } finally {
+      await close(db);
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end({ timeout: 5 });
+    }
   });
 });

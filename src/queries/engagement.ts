@@ -233,53 +233,16 @@ function plainArray(values: readonly (string | number | bigint | null | undefine
 }
 
 /**
- * Valid rows of a batch, column by column: one array per column rather than an object per row, so
- * a million-row batch costs the garbage collector a few dozen arrays instead of millions of objects.
+ * The valid rows of a batch. Rows are kept as the objects they came in (or as zod's normalised
+ * output), plus their position and resolved post: nothing per row outlives validation but references,
+ * and the text sent to PostgreSQL is built chunk by chunk and dropped with the chunk. A million-row
+ * batch then costs the garbage collector little beyond the caller's own objects.
  */
-interface Columns {
+interface Batch {
+  /** The input object (already canonical when the fast check passed it) or zod's output. */
+  row: Record<string, unknown>[];
   index: number[];
-  postId: (string | undefined)[];
-  platform: (string | undefined)[];
-  platformPostId: (string | undefined)[];
-  eventId: (string | null)[];
-  ts: string[];
-  value: number[];
-  followers: (number | null)[];
-  type: string[];
-  userId: (string | null)[];
-  username: (string | null)[];
-  country: (string | null)[];
-  age: (string | null)[];
-  gender: (string | null)[];
-  metadata: (string | null)[];
-  /** Filled once posts are resolved. */
-  post: string[];
-  key: string[];
-}
-
-function emptyColumns(): Columns {
-  return {
-    index: [], postId: [], platform: [], platformPostId: [], eventId: [], ts: [], value: [], followers: [], type: [],
-    userId: [], username: [], country: [], age: [], gender: [], metadata: [], post: [], key: [],
-  };
-}
-
-function pushParsed(c: Columns, e: ValidEvent, index: number): void {
-  c.index.push(index);
-  c.postId.push(e.postId);
-  c.platform.push(e.platform);
-  c.platformPostId.push(e.platformPostId);
-  c.eventId.push(e.platformEventId ?? null);
-  c.ts.push(e.eventTimestamp.toISOString());
-  c.value.push(e.eventValue ?? 1);
-  c.followers.push(e.userFollowerCount ?? null);
-  c.type.push(e.eventType);
-  c.userId.push(e.platformUserId ?? null);
-  c.username.push(e.platformUsername ?? null);
-  c.country.push(e.countryCode ?? null);
-  c.age.push(e.ageRange ?? null);
-  c.gender.push(e.gender ?? null);
-  c.metadata.push(e.eventMetadata == null ? null : JSON.stringify(e.eventMetadata));
+  post: PostRef[];
 }
 
 const INPUT_KEYS = new Set(Object.keys(engagementEventInputSchema.shape));
@@ -296,17 +259,14 @@ const plainText = (v: unknown, min: number, max: number): v is string =>
 const optionalText = (v: unknown, max: number) => v === undefined || v === null || plainText(v, 0, max);
 const intIn = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 
-/** The canonical ISO text (UTC, milliseconds) of a valid timestamp in range, or undefined for zod to judge. */
-function fastTime(v: unknown): string | undefined {
+/** Whether `v` is a valid event time in range, in a form `isoOf` reads (Date, or ISO text ending in Z). */
+function fastTime(v: unknown): boolean {
   let ms: number;
-  let d: Date;
-  if (v instanceof Date) {
-    d = v;
-    ms = v.getTime();
-  } else if (typeof v === 'string') {
+  if (v instanceof Date) ms = v.getTime();
+  else if (typeof v === 'string') {
     const m = ISO_UTC.exec(v);
-    if (!m) return undefined;
-    d = new Date(v);
+    if (!m) return false;
+    const d = new Date(v);
     ms = d.getTime();
     // Reject what Date would roll over (Feb 30, 24:00): the components must survive the round trip.
     if (
@@ -318,20 +278,27 @@ function fastTime(v: unknown): string | undefined {
       d.getUTCMinutes() !== Number(m[5]) ||
       d.getUTCSeconds() !== Number(m[6])
     ) {
-      return undefined;
+      return false;
     }
-  } else return undefined;
-  if (!(ms >= MIN_EVENT_TIMESTAMP.getTime() && ms <= Date.now() + MAX_EVENT_FUTURE_MS)) return undefined;
-  return d.toISOString();
+  } else return false;
+  return ms >= MIN_EVENT_TIMESTAMP.getTime() && ms <= Date.now() + MAX_EVENT_FUTURE_MS;
+}
+
+/** Canonical text of a validated event time: ISO 8601, UTC, milliseconds (as `Date.toISOString`). */
+function isoOf(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  const s = v as string;
+  // Already canonical (YYYY-MM-DDTHH:MM:SS.mmmZ): no need to go through a Date.
+  return s.length === 24 && s.charCodeAt(19) === 46 ? s : new Date(s).toISOString();
 }
 
 /**
- * The hot path of validation: a row in canonical form (every rule of `engagementEventInputSchema`
- * plainly met, country code already upper case, time a Date or `...Z` string) is appended to the
- * columns without zod; anything else returns false and zod decides and explains. Tests check that
- * this never accepts a row the schema refuses.
+ * The hot path of validation: true for a row in canonical form (every rule of
+ * `engagementEventInputSchema` plainly met, country code already upper case, time a Date or `...Z`
+ * string); anything else returns false and zod decides and explains. Tests check that this never
+ * accepts a row the schema refuses.
  */
-function fastAccept(raw: unknown, index: number, c: Columns): boolean {
+function fastAccept(raw: unknown): raw is Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
   const proto = Object.getPrototypeOf(raw);
   if (proto !== Object.prototype && proto !== null) return false;
@@ -346,8 +313,7 @@ function fastAccept(raw: unknown, index: number, c: Columns): boolean {
   if ((postId === undefined) === (platformPostId === undefined)) return false;
   if (platformPostId !== undefined && platform === undefined) return false;
   if (typeof eventType !== 'string' || !EVENT_TYPE_SET.has(eventType)) return false;
-  const ts = fastTime(e.eventTimestamp);
-  if (ts === undefined) return false;
+  if (!fastTime(e.eventTimestamp)) return false;
   if (platformEventId !== undefined && platformEventId !== null && !plainText(platformEventId, 1, 500)) return false;
   if (!optionalText(platformUserId, 100) || !optionalText(platformUsername, 100)) return false;
   if (userFollowerCount !== undefined && userFollowerCount !== null && !intIn(userFollowerCount, INT4_MAX)) return false;
@@ -355,35 +321,18 @@ function fastAccept(raw: unknown, index: number, c: Columns): boolean {
   if (countryCode !== undefined && countryCode !== null && !(typeof countryCode === 'string' && COUNTRY.test(countryCode))) return false;
   if (ageRange !== undefined && ageRange !== null && !(typeof ageRange === 'string' && AGE_RANGE_SET.has(ageRange))) return false;
   if (gender !== undefined && gender !== null && !(typeof gender === 'string' && GENDER_SET.has(gender))) return false;
-  let metadata: string | null = null;
   if (eventMetadata !== undefined && eventMetadata !== null) {
     if (typeof eventMetadata !== 'object' || Object.getPrototypeOf(eventMetadata) !== Object.prototype) return false;
+    let json: string;
     try {
-      metadata = JSON.stringify(eventMetadata);
+      json = JSON.stringify(eventMetadata);
     } catch {
       return false;
     }
     // Under a quarter of the limit in UTF-16 units cannot exceed it in UTF-8 bytes.
-    if (metadata.length > MAX_EVENT_METADATA_BYTES / 4 && Buffer.byteLength(metadata, 'utf8') > MAX_EVENT_METADATA_BYTES) {
-      return false;
-    }
-    if (metadata.includes('\\u0000') || /\\ud[89a-f]/i.test(metadata)) return false;
+    if (json.length > MAX_EVENT_METADATA_BYTES / 4 && Buffer.byteLength(json, 'utf8') > MAX_EVENT_METADATA_BYTES) return false;
+    if (json.includes('\\u0000') || /\\ud[89a-f]/i.test(json)) return false;
   }
-  c.index.push(index);
-  c.postId.push(postId as string | undefined);
-  c.platform.push(platform as string | undefined);
-  c.platformPostId.push(platformPostId as string | undefined);
-  c.eventId.push((platformEventId as string | null | undefined) ?? null);
-  c.ts.push(ts);
-  c.value.push((eventValue as number | undefined) ?? 1);
-  c.followers.push((userFollowerCount as number | null | undefined) ?? null);
-  c.type.push(eventType);
-  c.userId.push((platformUserId as string | null | undefined) ?? null);
-  c.username.push((platformUsername as string | null | undefined) ?? null);
-  c.country.push((countryCode as string | null | undefined) ?? null);
-  c.age.push((ageRange as string | null | undefined) ?? null);
-  c.gender.push((gender as string | null | undefined) ?? null);
-  c.metadata.push(metadata);
   return true;
 }
 
@@ -417,26 +366,73 @@ function fieldOfDbError(e: { column_name?: string; constraint_name?: string; mes
   return '(row)';
 }
 
-/** One INSERT of the rows at positions `at` of `c`: 12 parameters whatever the row count. */
-function insertStatement(c: Columns, at: readonly number[]): SQL {
-  const pick = <T>(col: T[]) => at.map((i) => col[i]!);
+/** Quoted element of a PostgreSQL array literal, or NULL. */
+function quoted(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  const t = v as string;
+  return t.includes('"') || t.includes('\\') ? `"${t.replace(NEEDS_ESCAPE, '\\$&')}"` : `"${t}"`;
+}
+
+/**
+ * One INSERT of the rows at positions `at` of the batch: 12 array parameters whatever the row count.
+ * Keys and literals are computed here, per chunk, so they die young.
+ */
+function insertStatement(b: Batch, at: readonly number[]): SQL {
+  const n = at.length;
+  const post = new Array<string>(n);
+  const ts = new Array<string>(n);
+  const key = new Array<string>(n);
+  const value = new Array<string>(n);
+  const followers = new Array<string>(n);
+  const type = new Array<string>(n);
+  const userId = new Array<string>(n);
+  const username = new Array<string>(n);
+  const country = new Array<string>(n);
+  const age = new Array<string>(n);
+  const gender = new Array<string>(n);
+  const metadata = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const j = at[i]!;
+    const r = b.row[j]!;
+    const p = b.post[j]!;
+    const iso = isoOf(r.eventTimestamp);
+    const eventId = r.platformEventId as string | null | undefined;
+    // eventKeySource(), inlined on the hot path.
+    key[i] = eventKeyText(
+      eventId
+        ? `${p.platform}:${eventId}`
+        : `${p.platform}:${p.postId}:${r.eventType as string}:${(r.platformUserId as string | null | undefined) ?? ''}:${iso}`,
+    );
+    post[i] = p.postId;
+    ts[i] = iso;
+    value[i] = r.eventValue === undefined ? '1' : String(r.eventValue);
+    followers[i] = r.userFollowerCount === undefined || r.userFollowerCount === null ? 'NULL' : String(r.userFollowerCount);
+    type[i] = r.eventType as string;
+    userId[i] = quoted(r.platformUserId);
+    username[i] = quoted(r.platformUsername);
+    country[i] = r.countryCode === undefined || r.countryCode === null ? 'NULL' : (r.countryCode as string);
+    age[i] = quoted(r.ageRange);
+    gender[i] = quoted(r.gender);
+    metadata[i] = r.eventMetadata === undefined || r.eventMetadata === null ? 'NULL' : quoted(JSON.stringify(r.eventMetadata));
+  }
+  const lit = (parts: string[]) => `{${parts.join(',')}}`;
   return sql`
     WITH ins AS (
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
         platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       SELECT * FROM unnest(
-        ${plainArray(pick(c.post))}::text::uuid[],
-        ${plainArray(pick(c.ts))}::text::timestamptz[],
-        ${plainArray(pick(c.key))}::text::int8[],
-        ${plainArray(pick(c.value))}::text::int4[],
-        ${plainArray(pick(c.followers))}::text::int4[],
-        ${textArray(pick(c.type))}::text::varchar[],
-        ${textArray(pick(c.userId))}::text::varchar[],
-        ${textArray(pick(c.username))}::text::varchar[],
-        ${textArray(pick(c.country))}::text::bpchar[],
-        ${textArray(pick(c.age))}::text::varchar[],
-        ${textArray(pick(c.gender))}::text::varchar[],
-        ${textArray(pick(c.metadata))}::text::jsonb[]
+        ${lit(post)}::text::uuid[],
+        ${lit(ts)}::text::timestamptz[],
+        ${lit(key)}::text::int8[],
+        ${lit(value)}::text::int4[],
+        ${lit(followers)}::text::int4[],
+        ${lit(type)}::text::varchar[],
+        ${lit(userId)}::text::varchar[],
+        ${lit(username)}::text::varchar[],
+        ${lit(country)}::text::bpchar[],
+        ${lit(age)}::text::varchar[],
+        ${lit(gender)}::text::varchar[],
+        ${lit(metadata)}::text::jsonb[]
       ) AS u(post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
              platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
@@ -453,7 +449,7 @@ function insertStatement(c: Columns, at: readonly number[]): SQL {
  * added in SQL that the TypeScript checks do not know yet) is split until the bad rows are alone,
  * so good rows are never lost with them.
  */
-async function insertChunk(db: Db, c: Columns, at: readonly number[], rejected: EngagementRejection[]): Promise<number> {
+async function insertChunk(db: Db, c: Batch, at: readonly number[], rejected: EngagementRejection[]): Promise<number> {
   const inTransaction = isTransaction(db);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -466,7 +462,18 @@ async function insertChunk(db: Db, c: Columns, at: readonly number[], rejected: 
       if (e.code === '40P01' && attempt < 3) continue; // deadlock victim: ordered inserts make this rare
       if (!e.code || !DATA_OR_CONSTRAINT_ERROR.test(e.code)) throw err;
       if (at.length === 1) {
-        rejected.push({ index: c.index[at[0]!]!, field: fieldOfDbError(e), error: `refused by the database: ${e.message}` });
+        let field = fieldOfDbError(e);
+        if (field === '(row)' && e.constraint_name) {
+          // A CHECK names no column in its error: ask the catalog which column it constrains.
+          const [col] = await queryRows<{ column: string }>(
+            db,
+            sql`SELECT a.attname::text AS column FROM pg_constraint k
+                JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+                WHERE k.conname = ${e.constraint_name} ORDER BY a.attnum LIMIT 1`,
+          );
+          if (col && COLUMN_TO_FIELD[col.column]) field = COLUMN_TO_FIELD[col.column]!;
+        }
+        rejected.push({ index: c.index[at[0]!]!, field, error: `refused by the database: ${e.message}` });
         return 0;
       }
       const half = at.length >> 1;
@@ -483,15 +490,15 @@ interface PostRef {
 /** Every post the batch names, in one query: by uuid, and by (platform, platform_post_id). */
 async function resolvePosts(
   db: Db,
-  c: Columns,
+  b: Batch,
 ): Promise<{ byId: Map<string, PostRef>; byPlatform: Map<string, PostRef>; platforms: Set<string> }> {
   const ids = new Set<string>();
   const pairs = new Map<string, [string, string]>();
   const names = new Set<string>();
-  for (let j = 0; j < c.index.length; j++) {
-    const postId = c.postId[j];
-    const platform = c.platform[j];
-    const platformPostId = c.platformPostId[j];
+  for (const r of b.row) {
+    const postId = r.postId as string | undefined;
+    const platform = r.platform as string | undefined;
+    const platformPostId = r.platformPostId as string | undefined;
     if (postId !== undefined) ids.add(postId.toLowerCase());
     if (platform !== undefined) names.add(platform);
     if (platformPostId !== undefined && platform !== undefined) {
@@ -569,24 +576,31 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
 
   // 1. Validate every row; bad rows are set aside, never thrown. zod decides; the fast check only
   //    spares it the rows that are plainly valid (it accepts a subset of what the schema accepts).
-  const c = emptyColumns();
+  const valid: Batch = { row: [], index: [], post: [] };
   for (let i = 0; i < events.length; i++) {
     const raw = events[i];
-    if (fastAccept(raw, i, c)) continue;
+    if (fastAccept(raw)) {
+      valid.row.push(raw);
+      valid.index.push(i);
+      continue;
+    }
     const parsed = engagementEventInputSchema.safeParse(raw);
-    if (parsed.success) pushParsed(c, parsed.data, i);
-    else rejected.push({ index: i, ...describeIssues(parsed.error) });
+    if (parsed.success) {
+      valid.row.push(parsed.data as Record<string, unknown>);
+      valid.index.push(i);
+    } else rejected.push({ index: i, ...describeIssues(parsed.error) });
   }
 
   // 2. The posts they name must exist (there is no foreign key to check it for us).
-  const { byId, byPlatform, platforms } = await resolvePosts(db, c);
+  const { byId, byPlatform, platforms } = await resolvePosts(db, valid);
   const keep: number[] = [];
   let lastRef = '';
   let lastPost: PostRef | undefined;
-  for (let j = 0; j < c.index.length; j++) {
-    const index = c.index[j]!;
-    const postId = c.postId[j];
-    const platform = c.platform[j];
+  for (let j = 0; j < valid.row.length; j++) {
+    const r = valid.row[j]!;
+    const index = valid.index[j]!;
+    const postId = r.postId as string | undefined;
+    const platform = r.platform as string | undefined;
     let post: PostRef | undefined;
     if (postId !== undefined) {
       post = byId.get(postId.toLowerCase());
@@ -599,24 +613,18 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
         continue;
       }
     } else {
-      const ref = `${platform}\u0000${c.platformPostId[j]}`;
+      const ref = `${platform}\u0000${r.platformPostId as string}`;
       // Batches come grouped by post more often than not: skip the map when the post repeats.
       post = ref === lastRef ? lastPost : byPlatform.get(ref);
       lastRef = ref;
       lastPost = post;
       if (!post) {
         if (!platforms.has(platform!)) rejected.push({ index, field: 'platform', error: `unknown platform '${platform}'` });
-        else rejected.push({ index, field: 'platformPostId', error: `no ${platform} post with platform_post_id '${c.platformPostId[j]}'` });
+        else rejected.push({ index, field: 'platformPostId', error: `no ${platform} post with platform_post_id '${r.platformPostId as string}'` });
         continue;
       }
     }
-    // eventKeySource(), inlined on the hot path.
-    const eventId = c.eventId[j];
-    const source = eventId
-      ? `${post.platform}:${eventId}`
-      : `${post.platform}:${post.postId}:${c.type[j]}:${c.userId[j] ?? ''}:${c.ts[j]}`;
-    c.post[j] = post.postId;
-    c.key[j] = eventKeyText(source);
+    valid.post[j] = post;
     keep.push(j);
   }
 
@@ -633,7 +641,7 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
     while (next < chunks.length) {
       const chunk = chunks[next++]!;
       try {
-        const n = await insertChunk(db, c, chunk, rejected);
+        const n = await insertChunk(db, valid, chunk, rejected);
         inserted += n;
         committed += chunk.length;
       } catch (err) {

@@ -67,8 +67,10 @@ export const engagementEvents = pgTable('engagement_events', engagementColumns, 
 ]);
 
 /**
- * Whole months retired by `archive_old_engagement_events` land here (same columns, no partitioning,
- * a plain index per post), so history stays queryable while the live table stays small.
+ * Whole months retired by `archive_old_engagement_events` are read through this table: each archived
+ * month is the detached partition itself, moved to the `archive` schema and made an inheritance child
+ * of this one (migration 0013; no row is copied), so a query here reads every archived month while the
+ * live table stays small. The table's own rows are whatever was inserted into it directly.
  */
 export const engagementEventsArchive = pgTable('engagement_events_archive', engagementColumns, (t) => [
   primaryKey({ name: 'engagement_events_archive_pkey', columns: [t.eventTimestamp, t.eventKey] }),

@@ -321,7 +321,8 @@ GRANT EXECUTE ON FUNCTION social_maintenance_step(text, text) TO service_role;
 --> statement-breakpoint
 
 -- 7. Everything, in dependency order: partitions before rollups (events need a month to land in),
---    rollups before trends and the dashboard views that read them, archiving last, since its ACCESS
+--    rollups before trends and the dashboard views that read them, trend mentions pruned after the
+--    detection that reads them (it keeps 14 days, detection reads 2), archiving last, since its ACCESS
 --    EXCLUSIVE lock on engagement_events lasts until this transaction ends. Each step is isolated.
 --    `archive`: NULL archives only when a whole month has passed the retention (checked from the
 --    catalog, so free when nothing is due); true always runs the step; false skips it.
@@ -343,6 +344,7 @@ BEGIN
   steps := steps || social_maintenance_step('ensure_engagement_partitions', 'ensure_engagement_partitions(3)');
   steps := steps || social_maintenance_step('refresh_post_analytics', 'refresh_post_analytics()');
   steps := steps || social_maintenance_step('detect_trending_topics', 'detect_trending_topics()');
+  steps := steps || social_maintenance_step('prune_topic_mentions', 'prune_topic_mentions()');
   steps := steps || social_maintenance_step('refresh_template_performance', 'refresh_template_performance()');
   steps := steps || social_maintenance_step('refresh_daily_platform_metrics', 'refresh_daily_platform_metrics()');
   steps := steps || social_maintenance_step('refresh_engaged_users', 'refresh_engaged_users()');

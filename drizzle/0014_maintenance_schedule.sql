@@ -47,7 +47,8 @@ BEGIN
     SELECT * FROM (VALUES
       ('social-ensure-partitions', '7 0 * * *', 'SELECT count(*) FROM ensure_engagement_partitions(3)'),
       ('social-refresh-post-analytics', '*/15 * * * *', 'SELECT refresh_post_analytics()'),
-      ('social-detect-trending-topics', '5 * * * *', 'SELECT detect_trending_topics()'),
+      ('social-detect-trending-topics', '5 * * * *', 'SELECT count(*) FROM detect_trending_topics()'),
+      ('social-prune-topic-mentions', '15 2 * * *', 'SELECT prune_topic_mentions()'),
       ('social-refresh-daily-platform-metrics', '20 2 * * *', 'SELECT refresh_daily_platform_metrics()'),
       ('social-refresh-template-performance', '25 2 * * *', 'SELECT refresh_template_performance()'),
       ('social-refresh-engaged-users', '30 2 * * *', 'SELECT refresh_engaged_users()'),
@@ -84,6 +85,7 @@ BEGIN
   FOR j IN EXECUTE $q$
     SELECT jobid, jobname FROM cron.job
     WHERE jobname = ANY (ARRAY['social-ensure-partitions', 'social-refresh-post-analytics', 'social-detect-trending-topics',
+                               'social-prune-topic-mentions',
                                'social-refresh-daily-platform-metrics', 'social-refresh-template-performance',
                                'social-refresh-engaged-users', 'social-archive-engagement-events'])
       AND username = current_user

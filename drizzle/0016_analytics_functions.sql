@@ -147,6 +147,8 @@ GRANT EXECUTE ON FUNCTION analytics_best(bigint, jsonb, text), analytics_saturat
 CREATE OR REPLACE FUNCTION post_analytics_derive(post_ids uuid[], from_days date[]) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
+-- Row estimates of array and temp-table inputs are guesses; JIT-compiling on them cost seconds per run.
+SET jit = off
 AS $$
 DECLARE
   changed bigint;
@@ -165,7 +167,7 @@ BEGIN
     WHERE t.post_id IS NOT NULL
     GROUP BY t.post_id
   ),
-  posts AS (
+  posts AS MATERIALIZED (
     SELECT p.id, p.account_id, p.platform_id, p.published_at, p.content_category, p.caption,
            COALESCE(p.account_id::text, p.user_id::text || '/' || p.platform_id::text) AS peer_key,
            ARRAY(SELECT lower(h) FROM unnest(p.hashtags) h) AS tags,
@@ -173,7 +175,7 @@ BEGIN
            t.from_day
     FROM targets t JOIN social_posts p ON p.id = t.post_id
   ),
-  r AS (
+  r AS MATERIALIZED (
     SELECT pa.post_id, pa.analysis_date, p.account_id, p.peer_key, p.content_category,
            post_age_hours(p.published_at, pa.analysis_date) AS hours,
            analytics_best(pa.likes_count, pa.platform_metrics, 'likes') AS likes,
@@ -182,7 +184,10 @@ BEGIN
            analytics_best(pa.saves_count, pa.platform_metrics, 'saves') AS saves,
            analytics_best(pa.views_count, pa.platform_metrics, 'views') AS views,
            pa.reach, pa.watch_time_seconds, pa.avg_watch_time_seconds
-    FROM posts p JOIN post_analytics pa ON pa.post_id = p.id AND pa.analysis_date >= p.from_day
+    -- LATERAL: one index range scan per post, whatever the (unknowable) estimate of the input arrays.
+    FROM posts p CROSS JOIN LATERAL (
+      SELECT * FROM post_analytics x WHERE x.post_id = p.id AND x.analysis_date >= p.from_day
+    ) pa
   ),
   -- The account's norm: median over its posts' latest rows of shares and reach per hour since
   -- publication (posts without an account are compared with their owner's posts on that platform).
@@ -221,6 +226,12 @@ BEGIN
        OR (tp.topic_type = 'mention' AND tp.name = ANY (p.mentions))
        OR (tp.topic_type = 'keyword' AND strpos(lower(p.caption), tp.name) > 0))
   ),
+  -- Per row: the strongest live topic, +10 per further one (a join, not a per-row scan of the topics).
+  trend AS (
+    SELECT r.post_id, r.analysis_date, LEAST(100, max(pt.weight) + 10 * (count(*) - 1)) AS score
+    FROM r JOIN post_topics pt ON pt.post_id = r.post_id AND r.analysis_date BETWEEN pt.live_from AND pt.live_to
+    GROUP BY r.post_id, r.analysis_date
+  ),
   calc AS (
     SELECT r.post_id, r.analysis_date, r.hours,
       CASE WHEN f.follower_count > 0
@@ -258,11 +269,7 @@ BEGIN
       SELECT count(*)::integer AS n FROM social_conversions c
       WHERE c.post_id = r.post_id AND c.conversion_at < ((r.analysis_date + 1)::timestamp AT TIME ZONE 'UTC')
     ) conv ON true
-    LEFT JOIN LATERAL (
-      SELECT LEAST(100, max(pt.weight) + 10 * (count(*) - 1)) AS score FROM post_topics pt
-      WHERE pt.post_id = r.post_id AND r.analysis_date BETWEEN pt.live_from AND pt.live_to
-      HAVING count(*) > 0
-    ) tr ON true
+    LEFT JOIN trend tr ON tr.post_id = r.post_id AND tr.analysis_date = r.analysis_date
   )
   UPDATE post_analytics pa
   SET hours_since_published = c.hours,
@@ -298,6 +305,8 @@ GRANT EXECUTE ON FUNCTION post_analytics_derive(uuid[], date[]) TO service_role;
 CREATE OR REPLACE FUNCTION refresh_post_analytics(since timestamptz DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
+-- Row estimates of array and temp-table inputs are guesses; JIT-compiling on them cost seconds per run.
+SET jit = off
 AS $$
 DECLARE
   started timestamptz := clock_timestamp();
@@ -393,6 +402,9 @@ BEGIN
 
   -- A day without a row yet starts from the post's previous row (cumulative counts, latest insights),
   -- before any delta is added: the update below then adds every delta of that day or earlier.
+  -- Checked first: an INSERT of no rows still fires post_analytics' statement triggers.
+  IF EXISTS (SELECT 1 FROM pg_temp.post_analytics_delta d
+             WHERE NOT EXISTS (SELECT 1 FROM post_analytics x WHERE x.post_id = d.post_id AND x.analysis_date = d.day)) THEN
   INSERT INTO post_analytics (post_id, analysis_date, likes_count, comments_count, shares_count, saves_count, views_count,
                               profile_visits, website_clicks, reach, impressions, click_through_rate, watch_time_seconds,
                               avg_watch_time_seconds, platform_metrics, insights_captured_at)
@@ -408,6 +420,7 @@ BEGIN
   WHERE NOT EXISTS (SELECT 1 FROM post_analytics x WHERE x.post_id = k.post_id AND x.analysis_date = k.day)
   ON CONFLICT (post_id, analysis_date) DO NOTHING;
   GET DIAGNOSTICS inserted = ROW_COUNT;
+  END IF;
 
   -- An event of day D raises the cumulative counts of D and of every later row of its post.
   WITH s AS (
@@ -415,7 +428,9 @@ BEGIN
            sum(d.saves) AS saves, sum(d.views) AS views, sum(d.profile_visits) AS profile_visits,
            sum(d.website_clicks) AS website_clicks
     FROM pg_temp.post_analytics_delta d
-    JOIN post_analytics pa ON pa.post_id = d.post_id AND pa.analysis_date >= d.day
+    CROSS JOIN LATERAL (
+      SELECT x.post_id, x.analysis_date FROM post_analytics x WHERE x.post_id = d.post_id AND x.analysis_date >= d.day
+    ) pa
     WHERE NOT d.from_raw
     GROUP BY pa.post_id, pa.analysis_date
   )
@@ -524,6 +539,8 @@ CREATE OR REPLACE FUNCTION record_post_insights(post_id uuid, platform text, met
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
+-- Row estimates of array and temp-table inputs are guesses; JIT-compiling on them cost seconds per run.
+SET jit = off
 AS $$
 DECLARE
   post_platform text;

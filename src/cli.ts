@@ -50,9 +50,9 @@ const connectionOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-async function withDb<T>(target: Target, io: Io, fn: (db: Db) => Promise<T>): Promise<T> {
+async function withDb<T>(target: Target, io: Io, fn: (db: Db) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
   io.err(`database: ${target.label}\n`);
-  const db = await openTarget(target);
+  const db = await openTarget(target, options);
   try {
     return await fn(db);
   } catch (err) {
@@ -138,7 +138,7 @@ ${EXIT_CODES_HELP}
           );
         }
         return report.ok ? EXIT.ok : EXIT.unhealthy;
-      });
+      }, { create: false });
     },
   },
 
@@ -168,7 +168,7 @@ ${EXIT_CODES_HELP}
         const report = await runDoctor(db);
         io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
         return report.healthy ? EXIT.ok : EXIT.unhealthy;
-      });
+      }, { create: false });
     },
   },
 

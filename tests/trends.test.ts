@@ -59,19 +59,29 @@ async function mentionsOfPost(db: Db, postId: string): Promise<MentionRow[]> {
   );
 }
 
-/** The rollup must equal the raw mentions, cell by cell. */
+/** The daily rollup must equal the raw mentions: running hourly totals, type counts, engagement. */
 async function rollupMismatches(db: Db): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
     db,
     sql`WITH raw AS (
-          SELECT date_trunc('hour', mentioned_at, 'UTC') AS b, platform_id, topic_name, count(*)::int AS n,
-                 count(*) FILTER (WHERE topic_type = 'hashtag')::int AS h, count(*) FILTER (WHERE topic_type = 'keyword')::int AS k,
-                 count(*) FILTER (WHERE topic_type = 'mention')::int AS m, sum(engagement_weight)::bigint AS w
-          FROM topic_mentions GROUP BY 1, 2, 3)
-        SELECT count(*)::int AS n FROM raw
-        FULL JOIN topic_mention_hourly r ON r.bucket_start = raw.b AND r.platform_id = raw.platform_id AND r.topic_name = raw.topic_name
-        WHERE raw.b IS NULL OR r.bucket_start IS NULL OR (raw.n, raw.h, raw.k, raw.m, raw.w)
-              IS DISTINCT FROM (r.mention_count, r.hashtag_count, r.keyword_count, r.at_mention_count, r.engagement_weight)`,
+          SELECT (mentioned_at AT TIME ZONE 'UTC')::date AS day, platform_id, topic_name,
+                 extract(hour FROM mentioned_at AT TIME ZONE 'UTC')::int AS hr, count(*)::int AS n,
+                 sum(engagement_weight)::bigint AS w, count(*) FILTER (WHERE topic_type = 'hashtag')::int AS h,
+                 count(*) FILTER (WHERE topic_type = 'keyword')::int AS k, count(*) FILTER (WHERE topic_type = 'mention')::int AS m
+          FROM topic_mentions GROUP BY 1, 2, 3, 4),
+        expected AS (
+          SELECT g.day, g.platform_id, g.topic_name, sum(g.h)::int AS h, sum(g.k)::int AS k, sum(g.m)::int AS m,
+                 (SELECT array_agg((SELECT coalesce(sum(r.n), 0) FROM raw r
+                                    WHERE r.day = g.day AND r.platform_id = g.platform_id AND r.topic_name = g.topic_name AND r.hr <= i)::int
+                                   ORDER BY i) FROM generate_series(0, 23) i) AS cm,
+                 (SELECT array_agg((SELECT coalesce(sum(r.w), 0) FROM raw r
+                                    WHERE r.day = g.day AND r.platform_id = g.platform_id AND r.topic_name = g.topic_name AND r.hr <= i)::bigint
+                                   ORDER BY i) FROM generate_series(0, 23) i) AS ce
+          FROM raw g GROUP BY 1, 2, 3)
+        SELECT count(*)::int AS n FROM expected e
+        FULL JOIN topic_mention_daily d ON d.day = e.day AND d.platform_id = e.platform_id AND d.topic_name = e.topic_name
+        WHERE e.day IS NULL OR d.day IS NULL
+           OR (e.h, e.k, e.m, e.cm, e.ce) IS DISTINCT FROM (d.hashtag_count, d.keyword_count, d.at_mention_count, d.cum_mentions, d.cum_engagement)`,
   );
   return Number(row!.n);
 }
@@ -164,7 +174,7 @@ describe('recordTopicMentions', () => {
     expect(row!.n).toBe(50);
   });
 
-  it('keeps the hourly rollup equal to the raw mentions through inserts, updates, deletes and pruning', async () => {
+  it('keeps the daily rollup equal to the raw mentions through inserts, updates, deletes and pruning', async () => {
     const yt = await platformId(t.db, 'youtube');
     const batch = Array.from({ length: 400 }, (_, i) => ({
       topic: ['#rollupa', 'rollup b', '@rollupc'][i % 3]!,
@@ -282,7 +292,7 @@ describe('parameters, not SQL', () => {
     const rls = await queryRows<{ relname: string; relrowsecurity: boolean }>(
       t.db,
       sql`SELECT relname, relrowsecurity FROM pg_class
-          WHERE relname IN ('topic_mentions', 'topic_mention_hourly', 'fitness_lexicon') ORDER BY relname`,
+          WHERE relname IN ('topic_mentions', 'topic_mention_daily', 'fitness_lexicon') ORDER BY relname`,
     );
     expect(rls.every((r) => r.relrowsecurity)).toBe(true);
     expect(rls).toHaveLength(3);

@@ -39,7 +39,7 @@ export async function runDemo(target: Target, options: Omit<DemoOptions, 'out'>,
     );
 
     write('\nRollups and trend detection\n');
-    for (const step of await runRollups(db, data.from, data.to)) {
+    for (const step of await runRollups(db, data.to)) {
       write(`  ${step.ok ? '✓' : '–'} ${step.name}: ${step.detail}${step.ms !== undefined ? ` (${Math.round(step.ms)} ms)` : ''}\n`);
     }
 

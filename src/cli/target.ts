@@ -84,8 +84,16 @@ export function resetPgliteFolder(dir: string): void {
 }
 
 /** Opens the target and proves the connection with one query, translating failures into actionable messages. */
-export async function openTarget(target: Target): Promise<Db> {
+export async function openTarget(target: Target, options: { create?: boolean } = {}): Promise<Db> {
   if (target.kind === 'pglite') {
+    // Opening a missing folder would create an empty database there; only migrate and demo may.
+    if (options.create === false && !isPgliteFolder(target.dir!)) {
+      throw new CliError(
+        `no database: DATABASE_URL is not set and ${target.dir} holds no PGlite database.\n` +
+          'Set DATABASE_URL (or pass --database-url) to check a server, or create the embedded one with `social-db migrate` or `npm run demo`.',
+        EXIT.unreachable,
+      );
+    }
     try {
       return await createEmbeddedDb(target.dir);
     } catch (err) {

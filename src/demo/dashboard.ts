@@ -32,18 +32,30 @@ async function timed(name: string, run: () => Promise<unknown>): Promise<RollupS
  * Runs what the scheduled jobs would: post analytics from the events, the dashboard's materialized
  * views and template figures, then trend detection over the last three days of mentions up to `asOf`.
  */
-export async function runRollups(db: Db, since: Date, asOf: Date): Promise<RollupStep[]> {
+export async function runRollups(db: Db, asOf: Date): Promise<RollupStep[]> {
   const results: RollupStep[] = [];
-  results.push(await timed('refreshPostAnalytics', () => refreshPostAnalytics(db, { since })));
+  // Incremental (folds the queue of new events), as the scheduled job runs it.
+  results.push(
+    await timed('refreshPostAnalytics', async () => {
+      const r = await refreshPostAnalytics(db);
+      return `${r.queuedEvents.toLocaleString('en-US')} events folded into ${(r.rowsInserted + r.rowsUpdated).toLocaleString('en-US')} daily rows`;
+    }),
+  );
   results.push(await timed('refreshDailyPlatformMetrics', () => refreshDailyPlatformMetrics(db)));
   results.push(await timed('refreshTemplatePerformance', () => refreshTemplatePerformance(db)));
   results.push(await timed('refreshEngagedUsers', () => refreshEngagedUsers(db)));
-  results.push(await timed('detectTrendingTopics', () => detectTrendingTopics(db, { windowHours: 72, asOf })));
+  results.push(
+    await timed('detectTrendingTopics', async () => {
+      const trends = await detectTrendingTopics(db, { windowHours: 72, asOf });
+      return `${trends.length} topics, ${trends.filter((t) => t.trendStatus === 'trending').length} trending`;
+    }),
+  );
   return results;
 }
 
 function summarize(res: unknown): string {
   if (res == null) return 'done';
+  if (typeof res === 'string') return res;
   if (typeof res === 'number') return `${res} rows`;
   if (Array.isArray(res)) return `${res.length} rows`;
   if (typeof res === 'object') {

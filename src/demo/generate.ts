@@ -65,9 +65,10 @@ interface AccountPlan {
 }
 
 const ACCOUNTS: readonly AccountPlan[] = [
-  { platform: 'instagram', handle: 'jmefit', followers: 48_200, dailyGrowth: 140, media: ['reel', 'carousel', 'image', 'video'], share: 45 },
-  { platform: 'tiktok', handle: 'jmefit', followers: 121_500, dailyGrowth: 620, media: ['video', 'carousel'], share: 35 },
-  { platform: 'youtube', handle: 'JMEFitOfficial', followers: 22_800, dailyGrowth: 75, media: ['video'], share: 20 },
+  // A growing small brand: with the demo's event volume, engagement rates land at a realistic 1-5 %.
+  { platform: 'instagram', handle: 'jmefit', followers: 8_200, dailyGrowth: 25, media: ['reel', 'carousel', 'image', 'video'], share: 45 },
+  { platform: 'tiktok', handle: 'jmefit', followers: 21_500, dailyGrowth: 110, media: ['video', 'carousel'], share: 35 },
+  { platform: 'youtube', handle: 'JMEFitOfficial', followers: 3_800, dailyGrowth: 14, media: ['video'], share: 20 },
 ];
 
 const TEMPLATES: readonly { name: string; category: ContentCategory; caption: string; hashtags: string[] }[] = [
@@ -232,14 +233,12 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
   }));
   await db.insert(socialAccounts).values(accountRows);
   const history: (typeof accountFollowerHistory.$inferInsert)[] = [];
-  const followersOn = new Map<string, number>();
   ACCOUNTS.forEach((a, i) => {
     let followers = a.followers;
     for (let d = 0; d <= days; d++) {
       followers += Math.max(0, Math.round(a.dailyGrowth * (0.5 + r.next())));
       const day = new Date(from.getTime() + d * DAY).toISOString().slice(0, 10);
       history.push({ accountId: accountRows[i]!.id, recordedOn: day, followerCount: followers });
-      followersOn.set(`${a.platform}:${day}`, followers);
     }
   });
   await insertChunked(history, 500, (c) => db.insert(accountFollowerHistory).values(c));
@@ -288,7 +287,7 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
     // Long tail: a Pareto draw gives most posts a modest audience and a handful a viral one; bigger
     // accounts reach more; category and template matter a little.
     const categoryBoost = category === 'transformation' ? 1.6 : category === 'promotion' ? 0.6 : 1;
-    const weight = Math.min(r.pareto(1, 1.25), 60) * (a.followers / 50_000) ** 0.5 * categoryBoost * (useTemplate ? 1.15 : 1);
+    const weight = Math.min(r.pareto(1, 1.25), 60) * (a.followers / 10_000) ** 0.5 * categoryBoost * (useTemplate ? 1.15 : 1);
     postMeta.push({ id, platform: a.platform, publishedAt, weight, isVideo: mediaType !== 'image' && mediaType !== 'carousel' });
   }
   await insertChunked(posts, 200, (c) => db.insert(socialPosts).values(c));
@@ -300,8 +299,9 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
   for (const p of postMeta) {
     const n = Math.max(3, Math.round((eventTarget * p.weight) / totalWeight));
     for (let k = 0; k < n; k++) {
-      const at = new Date(Math.min(p.publishedAt.getTime() + eventDelayMs(r), to.getTime() - 1));
-      events.push(generateEvent(r, p.id, at, seq++, p.isVideo));
+      const at = p.publishedAt.getTime() + eventDelayMs(r);
+      // Interactions after the end of the window have not happened yet.
+      if (at < to.getTime()) events.push(generateEvent(r, p.id, new Date(at), seq++, p.isVideo));
     }
   }
   const eventsStep = await writeEvents(db, events, out);

@@ -97,14 +97,12 @@ export async function getConversionFunnel(
           FROM social_platforms pl
           LEFT JOIN platform_engaged_users eu ON eu.platform_id = pl.id
           LEFT JOIN (
-            SELECT p.platform_id, sum(l.profile_visits)::bigint AS profile_visits, sum(l.website_clicks)::bigint AS website_clicks
-            FROM post_latest_analytics l JOIN social_posts p ON p.id = l.post_id
-            GROUP BY p.platform_id
+            SELECT l.platform_id, sum(l.profile_visits)::bigint AS profile_visits, sum(l.website_clicks)::bigint AS website_clicks
+            FROM post_latest_analytics l GROUP BY l.platform_id
           ) a ON a.platform_id = pl.id
           LEFT JOIN (
-            SELECT p.platform_id, sum(t.conversions)::bigint AS conversions, sum(t.revenue) AS revenue
-            FROM post_conversion_totals t JOIN social_posts p ON p.id = t.post_id
-            GROUP BY p.platform_id
+            SELECT t.platform_id, sum(t.conversions)::bigint AS conversions, sum(t.revenue) AS revenue
+            FROM post_conversion_totals t GROUP BY t.platform_id
           ) c ON c.platform_id = pl.id
           ${p.platform ? sql`WHERE pl.name = ${p.platform}` : sql``}
           ORDER BY pl.id`,

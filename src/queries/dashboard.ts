@@ -297,27 +297,55 @@ export interface PostingHourRow {
 /**
  * Per platform and local hour of publication: how many rated posts and their mean latest engagement
  * rate, best hour first within each platform (ties by hour). Hours without posts are absent.
+ * Posts published in the last `days` days, up to now.
  */
 export async function getBestPostingHours(db: Db, params: BestPostingHoursParams = {}): Promise<PostingHourRow[]> {
   const fn = 'getBestPostingHours';
   const p = parseInput(fn, bestPostingHoursParamsSchema, params);
   if (p.platform) await requirePlatform(db, fn, p.platform);
   try {
+    // The zone's UTC offset is looked up once a day over the window (every quarter hour on a day it
+    // changes, as offsets only change on quarter hours), not once per post: time-zone rules are the
+    // expensive part. Each post then takes the offset of the last change before it (width_bucket)
+    // and its local hour is plain arithmetic on epoch seconds.
     const rows = await queryRows(
       db,
-      sql`SELECT p.platform_id, pl.name AS platform,
-                 extract(hour FROM p.published_at AT TIME ZONE ${p.timeZone}::text)::int AS hour,
-                 count(*)::int AS posts_count, round(avg(l.engagement_rate), 6) AS avg_engagement_rate
-          FROM social_posts p
-          JOIN post_latest_analytics l ON l.post_id = p.id
-          JOIN social_platforms pl ON pl.id = p.platform_id
-          WHERE p.status = 'published'
-            AND p.published_at >= now() - make_interval(days => ${p.days}::int)
-            AND l.engagement_rate IS NOT NULL
-            ${p.platform ? sql`AND pl.name = ${p.platform}` : sql``}
-          GROUP BY p.platform_id, pl.name, 3
-          HAVING count(*) >= ${p.minPosts}::int
-          ORDER BY p.platform_id, avg_engagement_rate DESC, hour`,
+      sql`WITH w AS (SELECT now() - make_interval(days => ${p.days}::int) AS lo),
+          day_offsets AS (
+            SELECT d.at, extract(epoch FROM (d.at AT TIME ZONE ${p.timeZone}::text) - (d.at AT TIME ZONE 'UTC'))::int AS off
+            FROM (SELECT date_trunc('day', w.lo, 'UTC') + make_interval(days => k) AS at
+                  FROM w, generate_series(0, ${p.days + 1}::int) k) d
+          ),
+          points AS (
+            SELECT at, off FROM day_offsets
+            UNION ALL
+            SELECT q.at, extract(epoch FROM (q.at AT TIME ZONE ${p.timeZone}::text) - (q.at AT TIME ZONE 'UTC'))::int
+            FROM (SELECT c.at + make_interval(mins => 15 * k) AS at
+                  FROM (SELECT at, off <> lead(off) OVER (ORDER BY at) AS changes FROM day_offsets) c,
+                       generate_series(1, 95) k
+                  WHERE c.changes) q
+          ),
+          ranges AS (
+            SELECT array_agg(at ORDER BY at) AS starts, array_agg(off ORDER BY at) AS offs
+            FROM (SELECT at, off, lag(off) OVER (ORDER BY at) AS prev FROM points) m
+            WHERE prev IS DISTINCT FROM off
+          ),
+          hours AS (
+            SELECT l.platform_id,
+                   ((floor(extract(epoch FROM l.published_at))::bigint + r.offs[width_bucket(l.published_at, r.starts)])
+                     % 86400 / 3600)::int AS hour,
+                   count(*)::int AS posts_count, round(avg(l.engagement_rate), 6) AS avg_engagement_rate
+            FROM ranges r, post_latest_analytics l
+            WHERE l.published_at >= now() - make_interval(days => ${p.days}::int)
+              AND l.published_at <= now()
+              AND l.engagement_rate IS NOT NULL
+              ${p.platform ? sql`AND l.platform_id = (SELECT id FROM social_platforms WHERE name = ${p.platform})` : sql``}
+            GROUP BY 1, 2
+            HAVING count(*) >= ${p.minPosts}::int
+          )
+          SELECT h.platform_id, pl.name AS platform, h.hour, h.posts_count, h.avg_engagement_rate
+          FROM hours h JOIN social_platforms pl ON pl.id = h.platform_id
+          ORDER BY h.platform_id, h.avg_engagement_rate DESC, h.hour`,
     );
     return rows.map((r) => ({
       platformId: num(r.platform_id),

@@ -115,6 +115,7 @@ export const MAINTENANCE_STEPS = [
   'ensure_engagement_partitions',
   'refresh_post_analytics',
   'detect_trending_topics',
+  'prune_topic_mentions',
   'refresh_template_performance',
   'refresh_daily_platform_metrics',
   'refresh_engaged_users',

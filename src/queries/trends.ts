@@ -157,7 +157,7 @@ export const detectTrendingTopicsOptionsSchema = z.strictObject({
   /** Length of each compared window, in whole hours (default 24; 1 .. 2160, i.e. 90 days). */
   windowHours: z
     .number()
-    .int('must be a whole number of hours (the rollup is hourly)')
+    .int('must be a whole number of hours (detection works in whole UTC hours)')
     .min(1, 'must be at least 1')
     .max(90 * 24, 'must be at most 2160 (90 days)')
     .optional(),

@@ -1,5 +1,5 @@
 import { relations, sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, numeric, pgTable, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, date, index, integer, numeric, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createSelectSchema } from 'drizzle-zod';
 import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPosts } from './posts.js';
@@ -26,6 +26,11 @@ export const postLatestAnalytics = pgTable(
     engagementRate: numeric('engagement_rate', { precision: 10, scale: 6, mode: 'number' }),
     profileVisits: integer('profile_visits').notNull(),
     websiteClicks: integer('website_clicks').notNull(),
+    // Copies of the post's columns (a trigger on social_posts keeps them current), so per-platform and
+    // per-hour aggregates scan this narrow table alone instead of joining the wide social_posts rows.
+    platformId: integer('platform_id'),
+    /** The post's published_at while its status is 'published'; NULL otherwise. */
+    publishedAt: timestamp('published_at', { withTimezone: true }),
   },
   (t) => [
     // Top content: walk posts from the best rate down and stop after `limit` matches.
@@ -48,6 +53,8 @@ export const postConversionTotals = pgTable(
     conversions: integer('conversions').notNull(),
     // Wider than conversion_value's numeric(10,2): it is a sum of them.
     revenue: numeric('revenue', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+    /** Copy of the post's platform (kept current by a trigger on social_posts): per-platform sums need no join. */
+    platformId: integer('platform_id'),
   },
   (t) => [
     check('post_conversion_totals_conversions_positive', sql`${t.conversions} > 0`),

@@ -94,8 +94,8 @@ export type MentionSource = (typeof MENTION_SOURCES)[number];
 
 /**
  * One sighting of a topic: a hashtag of our published post, a hashtag in a comment on it, or an item of
- * an external feed. Append-only facts; `topic_mention_hourly` is kept in step by triggers (migration
- * `trend_detection`) so detection never has to aggregate a day of raw rows.
+ * an external feed. Append-only facts; `topic_mention_daily` is kept in step by triggers (migration
+ * `trend_daily_detection`) so detection never has to aggregate a day of raw rows.
  */
 export const topicMentions = pgTable(
   'topic_mentions',
@@ -115,7 +115,7 @@ export const topicMentions = pgTable(
     source: varchar('source', { length: 10 }).notNull(),
   },
   (t) => [
-    // Edge hours of a detection window and pruning read by time; whole hours come from the rollup.
+    // Pruning and ad-hoc reads by time (detection reads the daily rollup, not this table).
     index('idx_topic_mentions_mentioned_at').on(t.mentionedAt),
     // ON DELETE SET NULL from social_posts, and a republished post replacing its own mentions.
     index('idx_topic_mentions_post')
@@ -134,35 +134,42 @@ export const topicMentions = pgTable(
 );
 
 /**
- * Mentions per topic, platform and UTC hour, maintained by statement-level triggers on topic_mentions
- * (insert, update, delete, truncate). Detection sums at most one row per topic per hour instead of one
- * per mention, which is what keeps a million-mention window under a second.
+ * Mentions per UTC day, platform and topic, with running totals by hour: `cum_mentions[h]` (1-based)
+ * counts the mentions from midnight to the end of hour h-1, so any whole-hour range of the day is the
+ * difference of two elements. Maintained by statement-level triggers on topic_mentions (insert, update,
+ * delete, truncate). Detection reads one row per topic per day its windows touch (3 for 24 hours)
+ * instead of one per mention, which is what keeps a million-mention window under a second.
  */
-export const topicMentionHourly = pgTable(
-  'topic_mention_hourly',
+export const topicMentionDaily = pgTable(
+  'topic_mention_daily',
   {
-    bucketStart: timestamp('bucket_start', { withTimezone: true }).notNull(),
+    day: date('day').notNull(),
     platformId: integer('platform_id')
       .notNull()
       .references(() => socialPlatforms.id),
-    mentionCount: integer('mention_count').notNull().default(0),
     hashtagCount: integer('hashtag_count').notNull().default(0),
     keywordCount: integer('keyword_count').notNull().default(0),
     atMentionCount: integer('at_mention_count').notNull().default(0),
-    engagementWeight: bigint('engagement_weight', { mode: 'number' }).notNull().default(0),
     topicName: varchar('topic_name', { length: 100 }).notNull(),
+    /** 24 running mention counts (see above); element 24 is the day's total. */
+    cumMentions: integer('cum_mentions').array().notNull(),
+    /** 24 running sums of engagement_weight, like cum_mentions. */
+    cumEngagement: bigint('cum_engagement', { mode: 'number' }).array().notNull(),
   },
   (t) => [
-    // bucket_start first: detection reads a range of hours.
-    primaryKey({ name: 'topic_mention_hourly_pkey', columns: [t.bucketStart, t.platformId, t.topicName] }),
-    check('topic_mention_hourly_counts_nonnegative', sql`${t.hashtagCount} >= 0 AND ${t.keywordCount} >= 0 AND ${t.atMentionCount} >= 0 AND ${t.engagementWeight} >= 0`),
+    // day first: detection reads a range of days.
+    primaryKey({ name: 'topic_mention_daily_pkey', columns: [t.day, t.platformId, t.topicName] }),
+    check('topic_mention_daily_hours', sql`cardinality(${t.cumMentions}) = 24 AND cardinality(${t.cumEngagement}) = 24`),
     check(
-      'topic_mention_hourly_total_matches',
-      sql`${t.mentionCount} = ${t.hashtagCount} + ${t.keywordCount} + ${t.atMentionCount}`,
+      'topic_mention_daily_counts_nonnegative',
+      sql`${t.hashtagCount} >= 0 AND ${t.keywordCount} >= 0 AND ${t.atMentionCount} >= 0 AND ${t.cumMentions}[1] >= 0 AND ${t.cumEngagement}[1] >= 0`,
     ),
-    check('topic_mention_hourly_bucket_is_hour', sql`${t.bucketStart} = date_trunc('hour', ${t.bucketStart}, 'UTC')`),
-    authenticatedRead('topic_mention_hourly'),
-    serviceRoleAll('topic_mention_hourly'),
+    check(
+      'topic_mention_daily_total_matches',
+      sql`${t.cumMentions}[24] = ${t.hashtagCount} + ${t.keywordCount} + ${t.atMentionCount}`,
+    ),
+    authenticatedRead('topic_mention_daily'),
+    serviceRoleAll('topic_mention_daily'),
   ],
 );
 

@@ -63,8 +63,11 @@ REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION engagement
 --    refresh recomputes them. Follower history moves engagement rates of the account's posts from that
 --    day on; a conversion moves conversion_events of its post from its day on; a post's publication
 --    time, account, category, hashtags or caption move its hours, rate and scores.
+-- SECURITY DEFINER: the signed-in owner may update their post (RLS allows it) but has no right to the
+-- internal post_analytics_stale table; the mark must be written on their behalf, and only that.
 CREATE OR REPLACE FUNCTION post_analytics_mark_stale() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = public, pg_temp
 AS $$
 BEGIN

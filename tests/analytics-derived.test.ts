@@ -129,6 +129,35 @@ describe('hours since publication and conversions', () => {
   });
 });
 
+describe('stale marks under row-level security', () => {
+  it('a signed-in owner editing their post marks its analytics stale without any right on the internal table', async () => {
+    const db = t.db;
+    const user = await createUser(db);
+    const post = await createPost(db, { userId: user, category: 'workout' });
+    await insertEvents(db, ev(post, '2026-11-05T10:00:00Z', 'like'));
+    await refreshPostAnalytics(db);
+    expect((await derived(db, post))[0]!.relevance).toBe(40);
+    const conn = await db.$client.reserve();
+    try {
+      await conn.unsafe('BEGIN');
+      await conn.unsafe(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: user, role: 'authenticated' })]);
+      await conn.unsafe('SET LOCAL ROLE authenticated');
+      await expect(conn.unsafe('SELECT count(*) FROM post_analytics_stale')).rejects.toThrow(/permission denied/);
+      await conn.unsafe('ROLLBACK');
+      await conn.unsafe('BEGIN');
+      await conn.unsafe(`SELECT set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: user, role: 'authenticated' })]);
+      await conn.unsafe('SET LOCAL ROLE authenticated');
+      const updated = await conn.unsafe(`UPDATE social_posts SET content_category = 'promotion' WHERE id = $1 RETURNING id`, [post]);
+      expect(updated).toHaveLength(1);
+      await conn.unsafe('COMMIT');
+    } finally {
+      conn.release();
+    }
+    await refreshPostAnalytics(db);
+    expect((await derived(db, post))[0]!.relevance).toBe(16); // promotion 40 * 0.4
+  });
+});
+
 describe('scores', () => {
   it('follow their documented formulas, stay within 0-100 and are not NULL where their inputs exist', async () => {
     const db = t.db;

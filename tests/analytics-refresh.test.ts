@@ -58,6 +58,7 @@ describe('refresh_post_analytics: exact under any interleaving', () => {
     };
 
     const client = db.$client;
+    await insertEvents(db, batch(40));
     for (let round = 0; round < 14; round++) {
       const action = r.int(0, 4);
       if (action === 0) {

@@ -231,14 +231,13 @@ describe('recordConversion', () => {
 });
 
 describe('post_conversion_totals stays exact', () => {
+  const recount = sql`SELECT c.post_id, count(*)::int AS conversions, sum(c.conversion_value) AS revenue, min(p.platform_id) AS platform_id
+                     FROM social_conversions c JOIN social_posts p ON p.id = c.post_id GROUP BY c.post_id`;
   const diff = sql`
     SELECT count(*)::int AS n FROM (
-      ((SELECT post_id, count(*)::int AS conversions, sum(conversion_value) AS revenue
-        FROM social_conversions WHERE post_id IS NOT NULL GROUP BY post_id)
-       EXCEPT SELECT post_id, conversions, revenue FROM post_conversion_totals)
+      ((${recount}) EXCEPT SELECT post_id, conversions, revenue, platform_id FROM post_conversion_totals)
       UNION ALL
-      (SELECT post_id, conversions, revenue FROM post_conversion_totals
-       EXCEPT SELECT post_id, count(*)::int, sum(conversion_value) FROM social_conversions WHERE post_id IS NOT NULL GROUP BY post_id)
+      (SELECT post_id, conversions, revenue, platform_id FROM post_conversion_totals EXCEPT (${recount}))
     ) d`;
   async function expectExact() {
     const [row] = await queryRows<{ n: number }>(t.db, diff);
@@ -255,6 +254,13 @@ describe('post_conversion_totals stays exact', () => {
     await t.db.execute(sql`UPDATE social_conversions SET post_id = ${b!.id} WHERE post_id = ${a!.id}`);
     await expectExact();
     await t.db.execute(sql`DELETE FROM social_conversions WHERE id = ${c.id}`);
+    await expectExact();
+    // A post moved to another platform takes its conversions along in the per-platform funnel.
+    const tiktok = [...fx.platforms].find(([, name]) => name === 'tiktok')![0];
+    const mover = fx.posts.find((p) => p.platformId !== tiktok && fx.conversions.some((x) => x.postId === p.id))!;
+    await t.db.execute(sql`UPDATE social_posts SET platform_id = ${tiktok} WHERE id = ${mover.id}`);
+    mover.platformId = tiktok;
+    mover.platform = 'tiktok';
     await expectExact();
     // ON DELETE SET NULL: the revenue stays stored, attributed to no post.
     await t.db.execute(sql`DELETE FROM social_posts WHERE id = ${b!.id}`);

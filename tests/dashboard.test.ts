@@ -381,12 +381,15 @@ describe('refreshTemplatePerformance', () => {
 describe('post_latest_analytics stays exact as post_analytics changes', () => {
   const bruteForce = sql`
     SELECT count(*)::int AS n FROM (
-      (SELECT DISTINCT ON (post_id) post_id, analysis_date, likes_count, comments_count, shares_count, saves_count,
-              views_count, engagement_rate, profile_visits, website_clicks
-       FROM post_analytics ORDER BY post_id, analysis_date DESC)
+      (SELECT DISTINCT ON (a.post_id) a.post_id, a.analysis_date, a.likes_count, a.comments_count, a.shares_count,
+              a.saves_count, a.views_count, a.engagement_rate, a.profile_visits, a.website_clicks, p.platform_id,
+              CASE WHEN p.status = 'published' THEN p.published_at END AS published_at, p.content_category
+       FROM post_analytics a JOIN social_posts p ON p.id = a.post_id
+       ORDER BY a.post_id, a.analysis_date DESC)
       EXCEPT
       (SELECT post_id, analysis_date, likes_count, comments_count, shares_count, saves_count, views_count,
-              engagement_rate, profile_visits, website_clicks FROM post_latest_analytics)
+              engagement_rate, profile_visits, website_clicks, platform_id, published_at, content_category
+       FROM post_latest_analytics)
     ) d`;
   const sizes = sql`SELECT (SELECT count(DISTINCT post_id) FROM post_analytics)::int AS a, (SELECT count(*) FROM post_latest_analytics)::int AS l`;
   async function expectExact() {
@@ -413,6 +416,22 @@ describe('post_latest_analytics stays exact as post_analytics changes', () => {
     const other = [...groupBy(fx.analytics).keys()].find((id) => id !== postId)!;
     await t.db.execute(sql`DELETE FROM social_posts WHERE id = ${other}`);
     await expectExact();
+    // The copies of the post's platform and publication follow the post.
+    const [moved, unpublished, rescheduled] = [...groupBy(fx.analytics).keys()].filter((id) => id !== postId && id !== other);
+    const youtube = [...fx.platforms].find(([, name]) => name === 'youtube')![0];
+    await t.db.execute(sql`UPDATE social_posts SET platform_id = ${youtube} WHERE id = ${moved!}`);
+    await expectExact();
+    await t.db.execute(sql`UPDATE social_posts SET status = 'failed' WHERE id = ${unpublished!}`);
+    await expectExact();
+    await t.db.execute(sql`UPDATE social_posts SET published_at = published_at - interval '1 hour' WHERE id = ${rescheduled!}`);
+    await expectExact();
+    await t.db.execute(sql`UPDATE social_posts SET content_category = 'community' WHERE id = ${moved!}`);
+    await expectExact();
+    const [copies] = await queryRows<{ platform_id: number; published_at: Date | null }>(
+      t.db,
+      sql`SELECT platform_id, published_at FROM post_latest_analytics WHERE post_id = ${unpublished!}`,
+    );
+    expect(copies!.published_at).toBeNull();
     // An upsert of unchanged values (a rollup re-run) changes nothing.
     await t.db.execute(sql`INSERT INTO post_analytics SELECT * FROM post_analytics ON CONFLICT (post_id, analysis_date) DO UPDATE SET likes_count = excluded.likes_count`);
     await expectExact();

@@ -356,6 +356,30 @@ describe('dead letters', () => {
   });
 });
 
+describe('as the API roles', () => {
+  it('service_role ingests and dead-letters; anon and authenticated cannot read dead letters', async () => {
+    const postId = posts.get('ig_1')!;
+    const result = await t.db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL ROLE service_role`);
+      return recordEngagementEvents(tx, [
+        { postId, eventType: 'save', eventTimestamp: '2026-11-18T07:00:00Z', platformEventId: 'role-1' },
+        { postId, eventType: 'save', eventTimestamp: 'soon', platformEventId: 'role-2' },
+      ], { source: 'role-test' });
+    });
+    expect(result.inserted).toBe(1);
+    expect(result.rejected.map((r) => r.field)).toEqual(['eventTimestamp']);
+    const [access] = await queryRows<{ rls: boolean; anon: boolean; authenticated: boolean; service: boolean }>(
+      t.db,
+      sql`SELECT c.relrowsecurity AS rls,
+                 has_table_privilege('anon', c.oid, 'SELECT') AS anon,
+                 has_table_privilege('authenticated', c.oid, 'SELECT') AS authenticated,
+                 has_table_privilege('service_role', c.oid, 'INSERT') AS service
+          FROM pg_class c WHERE c.oid = 'engagement_dead_letters'::regclass`,
+    );
+    expect(access).toEqual({ rls: true, anon: false, authenticated: false, service: true });
+  });
+});
+
 describe('webhooks end to end', () => {
   it('a webhook delivered three times is stored once', async () => {
     const body = {

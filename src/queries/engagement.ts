@@ -113,7 +113,6 @@ export const engagementEventInputSchema = z
 
 /** What callers pass (timestamps as Date or ISO string). */
 export type EngagementEventInput = z.input<typeof engagementEventInputSchema>;
-type ValidEvent = z.output<typeof engagementEventInputSchema>;
 
 export interface EngagementRejection {
   /** Position of the row in the `events` array passed in. */
@@ -546,7 +545,7 @@ interface DeadLetter {
 }
 
 /** Writes dead letters, a few thousand per statement. */
-export async function writeDeadLetters(db: Db, letters: DeadLetter[]): Promise<void> {
+async function writeDeadLetters(db: Db, letters: DeadLetter[]): Promise<void> {
   for (let start = 0; start < letters.length; start += 5_000) {
     const parts = letters.slice(start, start + 5_000).map(
       (l) =>
@@ -637,14 +636,17 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
   let inserted = 0;
   let next = 0;
   let committed = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < chunks.length) {
+    // After one chunk fails the others stop taking work: the caller retries the whole call anyway.
+    while (next < chunks.length && !failed) {
       const chunk = chunks[next++]!;
       try {
         const n = await insertChunk(db, valid, chunk, rejected);
         inserted += n;
         committed += chunk.length;
       } catch (err) {
+        failed = true;
         throw new Error(
           `recordEngagementEvents: an insert failed after ${committed} of ${keep.length} valid rows were stored ` +
             `(${inserted} new). Retrying the whole call is safe: stored rows are skipped as duplicates. ` +

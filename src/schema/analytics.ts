@@ -191,6 +191,8 @@ export const insertPostAnalyticsSchema = createInsertSchema(postAnalytics, {
   viewsCount: (s) => s.int().nonnegative(),
   engagementRate: (s) => s.nonnegative(),
   clickThroughRate: (s) => s.min(0).max(1),
+  watchTimeSeconds: (s) => s.int().nonnegative(),
+  avgWatchTimeSeconds: (s) => s.nonnegative(),
   viralityScore: score,
   qualityScore: score,
   relevanceScore: score,

@@ -1,5 +1,5 @@
 import { relations, sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, numeric, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, date, index, integer, numeric, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createSelectSchema } from 'drizzle-zod';
 import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
 import { socialPosts } from './posts.js';
@@ -31,10 +31,13 @@ export const postLatestAnalytics = pgTable(
     platformId: integer('platform_id'),
     /** The post's published_at while its status is 'published'; NULL otherwise. */
     publishedAt: timestamp('published_at', { withTimezone: true }),
+    contentCategory: varchar('content_category', { length: 50 }),
   },
   (t) => [
     // Top content: walk posts from the best rate down and stop after `limit` matches.
     index('idx_post_latest_analytics_rate').on(t.engagementRate.desc().nullsLast(), t.postId),
+    // The same walk within one category.
+    index('idx_post_latest_analytics_category_rate').on(t.contentCategory, t.engagementRate.desc().nullsLast(), t.postId),
     ownerRead('post_latest_analytics', ownsPost(t.postId)),
     serviceRoleAll('post_latest_analytics'),
   ],

@@ -1,0 +1,2 @@
+ALTER TABLE "post_latest_analytics" ADD COLUMN "content_category" varchar(50);--> statement-breakpoint
+CREATE INDEX "idx_post_latest_analytics_category_rate" ON "post_latest_analytics" USING btree ("content_category","engagement_rate" DESC NULLS LAST,"post_id");

@@ -245,6 +245,9 @@ describe('automatic recording', () => {
         (${postId}::uuid, ${at(2).toISOString()}::timestamptz, 104, 'comment', ${JSON.stringify({ text: `#commentlegday #${'a'.repeat(101)} #it's` })}::jsonb)
       ON CONFLICT DO NOTHING`;
     await t.db.execute(events);
+    // Ingestion only queues the comments; detection (or record_comment_hashtags()) extracts them.
+    expect(await mentionsOfPost(t.db, postId)).toEqual([]);
+    await detectTrendingTopics(t.db, {});
     const rows = await mentionsOfPost(t.db, postId);
     expect(rows.map((r) => [r.topic_name, r.source])).toEqual([
       ['comment_protein', 'comment'],
@@ -254,6 +257,7 @@ describe('automatic recording', () => {
     ]);
     // A redelivered batch adds no event and no mention.
     await t.db.execute(events);
+    await t.db.execute(sql`SELECT record_comment_hashtags()`);
     expect((await mentionsOfPost(t.db, postId)).length).toBe(4);
     expect(await rollupMismatches(t.db)).toBe(0);
   });

@@ -173,6 +173,23 @@ export const topicMentionDaily = pgTable(
   ],
 );
 
+/**
+ * Comments with a '#' in their text, waiting for their hashtags to be extracted into topic_mentions.
+ * The ingest trigger only copies them here (a plain append, no index): the regex work, the mention keys
+ * and the daily summary happen when detection drains the queue (record_comment_hashtags()), which
+ * keeps ingestion at webhook speed.
+ */
+export const topicCommentQueue = pgTable(
+  'topic_comment_queue',
+  {
+    eventTimestamp: timestamp('event_timestamp', { withTimezone: true }).notNull(),
+    eventKey: bigint('event_key', { mode: 'bigint' }).notNull(),
+    postId: uuid('post_id').notNull(),
+    commentText: text('comment_text').notNull(),
+  },
+  () => [serviceRoleAll('topic_comment_queue')],
+);
+
 export const LEXICON_MATCH_MODES = ['exact', 'contains'] as const;
 export type LexiconMatchMode = (typeof LEXICON_MATCH_MODES)[number];
 

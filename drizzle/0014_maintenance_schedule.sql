@@ -47,7 +47,7 @@ BEGIN
     SELECT * FROM (VALUES
       ('social-ensure-partitions', '7 0 * * *', 'SELECT count(*) FROM ensure_engagement_partitions(3)'),
       ('social-refresh-post-analytics', '*/15 * * * *', 'SELECT refresh_post_analytics()'),
-      ('social-detect-trending-topics', '5 * * * *', 'SELECT count(*) FROM detect_trending_topics()'),
+      ('social-detect-trending-topics', '0 * * * *', 'SELECT count(*) FROM detect_trending_topics()'),
       ('social-prune-topic-mentions', '15 2 * * *', 'SELECT prune_topic_mentions()'),
       ('social-refresh-daily-platform-metrics', '20 2 * * *', 'SELECT refresh_daily_platform_metrics()'),
       ('social-refresh-template-performance', '25 2 * * *', 'SELECT refresh_template_performance()'),

@@ -109,7 +109,7 @@ describe('scheduling with pg_cron', () => {
     for (const j of first) expect(j).toMatchObject({ n: 1, database: CRON_DB });
     expect(Object.fromEntries(first.map((j) => [j.name, j.schedule]))).toEqual({
       'social-archive-engagement-events': '40 3 1 * *',
-      'social-detect-trending-topics': '5 * * * *',
+      'social-detect-trending-topics': '0 * * * *',
       'social-ensure-partitions': '7 0 * * *',
       'social-prune-topic-mentions': '15 2 * * *',
       'social-refresh-daily-platform-metrics': '20 2 * * *',

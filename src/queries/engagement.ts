@@ -416,7 +416,6 @@ function insertStatement(b: Batch, at: readonly number[]): SQL {
   }
   const lit = (parts: string[]) => `{${parts.join(',')}}`;
   return sql`
-    WITH ins AS (
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
         platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       SELECT * FROM unnest(
@@ -437,10 +436,13 @@ function insertStatement(b: Batch, at: readonly number[]): SQL {
       -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
       -- and the btree is filled page by page.
       ORDER BY 2, 3
-      ON CONFLICT DO NOTHING
-      RETURNING 1
-    )
-    SELECT count(*)::int AS n FROM ins`;
+      ON CONFLICT DO NOTHING`;
+}
+
+/** Rows a command affected: postgres.js reports `count`, PGlite `affectedRows`. */
+function rowCount(result: unknown): number {
+  const r = result as { count?: number; affectedRows?: number };
+  return Number(r.count ?? r.affectedRows ?? 0);
 }
 
 /**
@@ -452,10 +454,10 @@ async function insertChunk(db: Db, c: Batch, at: readonly number[], rejected: En
   const inTransaction = isTransaction(db);
   for (let attempt = 0; ; attempt++) {
     try {
-      const run = (d: Db) => queryRows<{ n: number }>(d, insertStatement(c, at));
+      const run = (d: Db) => d.execute(insertStatement(c, at));
       // Inside a caller's transaction a failed statement would abort it: isolate it in a savepoint.
       const result = inTransaction ? await db.transaction((tx) => run(tx)) : await run(db);
-      return result[0]?.n ?? 0;
+      return rowCount(result);
     } catch (err) {
       const e = pgErrorOf(err);
       if (e.code === '40P01' && attempt < 3) continue; // deadlock victim: ordered inserts make this rare

@@ -1,0 +1,116 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { close, createDb, queryRows } from '../src/db.js';
+import { migrate, migrationsFolder, migrationsTable } from '../src/migrate.js';
+import { withDatabase } from './support/server.js';
+
+// Migrations must apply on a database that already holds data at an earlier point of the journal,
+// not only on an empty one. The database is brought to an earlier migration, filled with data through
+// the tables of that time, then migrated to the head; nothing may be lost and the later features must
+// see the earlier data.
+
+const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as {
+  entries: { idx: number; tag: string; when: number }[];
+};
+
+/** A migrations folder holding only the first `count` migrations of the journal. */
+function folderUpTo(count: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'socialdb-migrations-'));
+  cpSync(migrationsFolder, dir, { recursive: true });
+  writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
+  return dir;
+}
+
+const databases: string[] = [];
+afterAll(async () => {
+  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+  for (const name of databases) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
+});
+
+async function databaseAt(count: number) {
+  const name = `socialdb_test_upgrade_${process.pid}_${count}`;
+  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  databases.push(name);
+  const db = createDb(withDatabase(inject('adminUrl'), name), { max: 2 });
+  const dir = folderUpTo(count);
+  try {
+    await drizzleMigrate(db, { migrationsFolder: dir, migrationsTable: migrationsTable.table, migrationsSchema: migrationsTable.schema });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return db;
+}
+
+// The core schema (bootstrap, tables, rules, RLS, compact keys): what the first tables looked like.
+const CORE = journal.entries.findIndex((e) => e.tag.endsWith('engagement_keys_compact')) + 1;
+
+describe('migrating a database that holds data', () => {
+  it(`from the core schema (${CORE} migrations) to the head (${journal.entries.length})`, async () => {
+    expect(CORE).toBeGreaterThan(0);
+    const db = await databaseAt(CORE);
+    try {
+      const user = '00000000-0000-0000-0000-00000000a001';
+      await db.execute(sql`insert into auth.users (id) values (${user})`);
+      await db.execute(sql`
+        insert into social_accounts (id, user_id, platform_id, handle, platform_account_id, follower_count)
+        values ('00000000-0000-0000-0000-00000000b001', ${user}, 1, 'jmefit', 'ig-1', 1000)`);
+      await db.execute(sql`insert into account_follower_history values ('00000000-0000-0000-0000-00000000b001', '2026-11-01', 1000)`);
+      await db.execute(sql`
+        insert into social_posts (id, user_id, platform_id, account_id, media_type, status, published_at, caption, hashtags, content_category)
+        values ('00000000-0000-0000-0000-00000000c001', ${user}, 1, '00000000-0000-0000-0000-00000000b001', 'image', 'published',
+                '2026-11-02T08:00:00Z', 'Leg day', '{legday,glutes}', 'workout')`);
+      await db.execute(sql`
+        insert into engagement_events (post_id, event_timestamp, event_key, event_type, platform_user_id, event_metadata)
+        select '00000000-0000-0000-0000-00000000c001', timestamptz '2026-11-02T09:00:00Z' + g * interval '1 minute', g,
+               (array['like','comment','share','view'])[1 + g % 4], 'u' || (g % 7),
+               case when g % 4 = 1 then '{"text":"love it #legday"}'::jsonb end
+        from generate_series(1, 200) g`);
+      await db.execute(sql`
+        insert into social_conversions (post_id, platform_user_id, conversion_type, conversion_value, conversion_at)
+        values ('00000000-0000-0000-0000-00000000c001', 'u3', 'subscription', 29.99, '2026-11-03T10:00:00Z')`);
+
+      await migrate(db);
+
+      const [counts] = await queryRows<{ posts: number; events: number; conversions: number; applied: number }>(
+        db,
+        sql`select (select count(*)::int from social_posts) posts, (select count(*)::int from engagement_events) events,
+                   (select count(*)::int from social_conversions) conversions,
+                   (select count(*)::int from drizzle.__drizzle_migrations) applied`,
+      );
+      expect(counts).toEqual({ posts: 1, events: 200, conversions: 1, applied: journal.entries.length });
+
+      // Events stored before the rollup existed are folded in by a rebuild from their time.
+      await db.execute(sql`select refresh_post_analytics(timestamptz '2026-11-01')`);
+      const [a] = await queryRows<{ likes: number; comments: number; shares: number; views: number }>(
+        db,
+        sql`select likes_count likes, comments_count comments, shares_count shares, views_count::int views
+            from post_analytics where post_id = '00000000-0000-0000-0000-00000000c001' order by analysis_date desc limit 1`,
+      );
+      const [raw] = await queryRows<{ likes: number; comments: number; shares: number; views: number }>(
+        db,
+        sql`select count(*) filter (where event_type = 'like')::int likes, count(*) filter (where event_type = 'comment')::int comments,
+                   count(*) filter (where event_type = 'share')::int shares, count(*) filter (where event_type = 'view')::int views
+            from engagement_events`,
+      );
+      expect(a).toEqual(raw);
+
+      // The dashboard reads the earlier post and its conversion once.
+      const top = await queryRows<{ post_id: string; conversion_count: number }>(
+        db,
+        sql`select post_id, conversion_count::int from get_top_content_by_category(NULL, 3650)`,
+      );
+      expect(top).toEqual([{ post_id: '00000000-0000-0000-0000-00000000c001', conversion_count: 1 }]);
+    } finally {
+      await close(db);
+    }
+  });
+});

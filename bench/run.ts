@@ -548,7 +548,8 @@ async function measureDashboard(db: PostgresDb, posts: Post[]) {
   // insert-triggered autovacuum running during the timings would measure the vacuum, not the queries.
   await db.execute(
     sql`VACUUM (ANALYZE) engagement_events, post_analytics, post_latest_analytics, post_conversion_totals, social_posts,
-        social_conversions, trending_topics, content_templates, daily_platform_metrics, post_engaged_users, platform_engaged_users`,
+        social_conversions, trending_topics, topic_mentions, topic_mention_daily, content_templates, daily_platform_metrics,
+        post_engaged_users, platform_engaged_users`,
   );
   for (const [name, fn] of queries) {
     for (let i = 0; i < 5; i++) await fn(); // warm the cache and the prepared statements

@@ -335,8 +335,7 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
                    ((floor(date_part('epoch', l.published_at))::bigint + r.offs[width_bucket(l.published_at, r.starts)])
                      % 86400 / 3600)::int AS hour,
                    count(*)::int AS posts_count,
-                   -- numeric avg is exact for numeric(10,6) rates; converting each rate to integer millionths
-                   -- first cost ~0.9 µs a row (9 ms of the 10 at 10,000 posts).
+                   -- numeric avg is exact for numeric(10,6) rates.
                    round(avg(l.engagement_rate), 6) AS avg_engagement_rate
             FROM ranges r, post_latest_analytics l
             WHERE l.published_at >= now() - make_interval(days => ${p.days}::int)

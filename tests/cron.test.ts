@@ -81,23 +81,37 @@ afterAll(async () => {
   await dropCronDatabase(cronDb);
 });
 
-describe('scheduling with pg_cron', () => {
-  it('the test server has pg_cron preloaded for database socialdb_cron', async () => {
-    const a = admin();
-    try {
-      const [s] = await a<{ preload: string; cron_db: string | null; available: boolean }[]>`
-        SELECT current_setting('shared_preload_libraries') AS preload,
-               current_setting('cron.database_name', true) AS cron_db,
-               EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron') AS available`;
-      const problems = [
-        !s!.available && 'the pg_cron package is not installed',
-        !s!.preload.split(',').map((x) => x.trim()).includes('pg_cron') && `shared_preload_libraries is '${s!.preload}'`,
-        s!.cron_db !== CRON_DB && `cron.database_name is ${s!.cron_db === null ? 'not set' : `'${s!.cron_db}'`}`,
-      ].filter(Boolean);
-      if (problems.length > 0) throw new Error(`${HOW_TO_ENABLE}\nFound: ${problems.join('; ')}.`);
-    } finally {
-      await a.end({ timeout: 5 });
-    }
+/** Why the server cannot run the pg_cron tests, or null when it can. */
+async function pgCronProblem(): Promise<string | null> {
+  const a = admin();
+  try {
+    const [s] = await a<{ preload: string; cron_db: string | null; available: boolean }[]>`
+      SELECT current_setting('shared_preload_libraries') AS preload,
+             current_setting('cron.database_name', true) AS cron_db,
+             EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron') AS available`;
+    const problems = [
+      !s!.available && 'the pg_cron package is not installed',
+      !s!.preload.split(',').map((x) => x.trim()).includes('pg_cron') && `shared_preload_libraries is '${s!.preload}'`,
+      s!.cron_db !== CRON_DB && `cron.database_name is ${s!.cron_db === null ? 'not set' : `'${s!.cron_db}'`}`,
+    ].filter(Boolean);
+    return problems.length > 0 ? `${HOW_TO_ENABLE}\nFound: ${problems.join('; ')}.` : null;
+  } finally {
+    await a.end({ timeout: 5 });
+  }
+}
+
+// CI (.ci/run) enables pg_cron and sets SOCIAL_DB_REQUIRE_PG_CRON=1: there, a server without it fails
+// the run. Elsewhere (a developer's plain PostgreSQL) these tests are reported as skipped, with the
+// reason printed, and the tests of the path without pg_cron below still run.
+const requirePgCron = process.env.SOCIAL_DB_REQUIRE_PG_CRON === '1';
+const cronProblem = await pgCronProblem();
+if (cronProblem && !requirePgCron) {
+  process.stderr.write(`\n[tests/cron.test.ts] skipping 'scheduling with pg_cron': ${cronProblem}\n\n`);
+}
+
+describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron', () => {
+  it('the test server has pg_cron preloaded for database socialdb_cron', () => {
+    if (cronProblem) throw new Error(cronProblem);
   });
 
   it('migrating an empty socialdb_cron schedules every job once; migrating again duplicates none', async () => {
@@ -172,7 +186,16 @@ describe('scheduling without pg_cron', () => {
     try {
       const [r] = await client<{ result: { scheduled: boolean; reason: string } }[]>`SELECT schedule_social_maintenance() AS result`;
       expect(r!.result.scheduled).toBe(false);
-      expect(r!.result.reason).toBe(`pg_cron runs jobs in database ${CRON_DB} only (cron.database_name), not in ${t.name}`);
+      // The reason names what this server lacks (the test runs with and without pg_cron installed).
+      const [server] = await client<{ available: boolean; cron_db: string | null }[]>`
+        SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron') AS available,
+               current_setting('cron.database_name', true) AS cron_db`;
+      const expected = !server!.available
+        ? 'pg_cron is not installed on this server'
+        : server!.cron_db === null
+          ? 'pg_cron is installed but not loaded: add pg_cron to shared_preload_libraries and restart'
+          : `pg_cron runs jobs in database ${server!.cron_db} only (cron.database_name), not in ${t.name}`;
+      expect(r!.result.reason).toBe(expected);
       expect(notices).toEqual([
         `social maintenance not scheduled: ${r!.result.reason}. Run runMaintenance(db) or \`social-db maintain\` on a timer instead.`,
       ]);

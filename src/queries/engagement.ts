@@ -4,6 +4,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { isPostgresJs, queryRows, type Db } from '../db.js';
 import { AGE_RANGES, EVENT_TYPES, GENDERS, MAX_EVENT_VALUE, type DeadLetterKind } from '../schema/engagement.js';
+import { pgErrorOf } from './_input.js';
 import { parseEngagementWebhook, type WebhookPlatform, type WebhookRejection } from './webhooks.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -209,16 +210,16 @@ function payloadJson(raw: unknown): string {
 
 const NEEDS_ESCAPE = /["\\]/g;
 
+/** Quoted element of a PostgreSQL array literal, or NULL. */
+function quoted(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  const t = v as string;
+  return t.includes('"') || t.includes('\\') ? `"${t.replace(NEEDS_ESCAPE, '\\$&')}"` : `"${t}"`;
+}
+
 /** A PostgreSQL array literal of text elements (NULL for null); cast in SQL to the column's array type. */
 function textArray(values: readonly (string | null | undefined)[]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) parts[i] = 'NULL';
-    else if (v.includes('"') || v.includes('\\')) parts[i] = `"${v.replace(NEEDS_ESCAPE, '\\$&')}"`;
-    else parts[i] = `"${v}"`;
-  }
-  return `{${parts.join(',')}}`;
+  return `{${values.map(quoted).join(',')}}`;
 }
 
 /** Same, for values that never need quoting (uuids, ISO times, integers). */
@@ -337,12 +338,6 @@ function fastAccept(raw: unknown): raw is Record<string, unknown> {
 
 const DATA_OR_CONSTRAINT_ERROR = /^(22|23)/;
 
-function pgErrorOf(err: unknown): { code?: string; message: string; column_name?: string; constraint_name?: string } {
-  let e = err as { cause?: unknown; message: string };
-  while (e && e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
-  return e as { code?: string; message: string; column_name?: string; constraint_name?: string };
-}
-
 const COLUMN_TO_FIELD: Record<string, string> = {
   post_id: 'postId',
   event_timestamp: 'eventTimestamp',
@@ -358,18 +353,11 @@ const COLUMN_TO_FIELD: Record<string, string> = {
   event_metadata: 'eventMetadata',
 };
 
-function fieldOfDbError(e: { column_name?: string; constraint_name?: string; message: string }): string {
+function fieldOfDbError(e: { column_name?: string; constraint_name?: string; message?: string }): string {
   if (e.column_name && COLUMN_TO_FIELD[e.column_name]) return COLUMN_TO_FIELD[e.column_name]!;
-  const haystack = `${e.constraint_name ?? ''} ${e.message}`;
+  const haystack = `${e.constraint_name ?? ''} ${e.message ?? ''}`;
   for (const [column, field] of Object.entries(COLUMN_TO_FIELD)) if (haystack.includes(column)) return field;
   return '(row)';
-}
-
-/** Quoted element of a PostgreSQL array literal, or NULL. */
-function quoted(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  const t = v as string;
-  return t.includes('"') || t.includes('\\') ? `"${t.replace(NEEDS_ESCAPE, '\\$&')}"` : `"${t}"`;
 }
 
 /**
@@ -474,7 +462,7 @@ async function insertChunk(db: Db, c: Batch, at: readonly number[], rejected: En
           );
           if (col && COLUMN_TO_FIELD[col.column]) field = COLUMN_TO_FIELD[col.column]!;
         }
-        rejected.push({ index: c.index[at[0]!]!, field, error: `refused by the database: ${e.message}` });
+        rejected.push({ index: c.index[at[0]!]!, field, error: `refused by the database: ${e.message ?? String(err)}` });
         return 0;
       }
       const half = at.length >> 1;

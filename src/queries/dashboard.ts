@@ -306,14 +306,19 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
   try {
     // The zone's UTC offset is looked up once a day over the window (every quarter hour on a day it
     // changes, as offsets only change on quarter hours), not once per post: time-zone rules are the
-    // expensive part. Each post then takes the offset of the last change before it (width_bucket)
-    // and its local hour is plain arithmetic on epoch seconds.
+    // expensive part. `ranges` holds the instants the offset changes at and the offset from each on.
+    // Whole UTC weeks inside the window with one offset throughout are read from posting_slot_stats
+    // (posts per platform and UTC quarter hour of the day: one cell maps to one local hour); the rest
+    // of the window (its partial first and last weeks, and a week in which the offset changes) is read
+    // post by post, each post taking the offset of the last change before it.
+    const platformFilter = (column: SQL) =>
+      p.platform ? sql`AND ${column} = (SELECT id FROM social_platforms WHERE name = ${p.platform})` : sql``;
     const rows = await queryRows(
       db,
-      sql`WITH w AS (SELECT now() - make_interval(days => ${p.days}::int) AS lo),
+      sql`WITH w AS (SELECT now() AS hi, now() - make_interval(days => ${p.days}::int) AS lo),
           day_offsets AS (
             SELECT d.at, extract(epoch FROM (d.at AT TIME ZONE ${p.timeZone}::text) - (d.at AT TIME ZONE 'UTC'))::int AS off
-            FROM (SELECT date_trunc('day', w.lo, 'UTC') + make_interval(days => k) AS at
+            FROM (SELECT date_trunc('day', w.lo, 'UTC') + make_interval(hours => 24 * k) AS at
                   FROM w, generate_series(0, ${p.days + 1}::int) k) d
           ),
           points AS (
@@ -330,20 +335,38 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
             FROM (SELECT at, off, lag(off) OVER (ORDER BY at) AS prev FROM points) m
             WHERE prev IS DISTINCT FROM off
           ),
-          hours AS (
+          weeks AS (
+            SELECT wk AS a, wk + interval '168 hours' AS b, r.offs[width_bucket(wk, r.starts)] AS off
+            FROM w, ranges r,
+                 generate_series(date_trunc('week', w.lo, 'UTC'), w.hi, interval '168 hours') wk
+            WHERE wk >= w.lo AND wk + interval '168 hours' <= w.hi
+              AND width_bucket(wk, r.starts) = width_bucket(wk + interval '167:59:59.999999', r.starts)
+          ),
+          rest AS (
+            SELECT coalesce(lag(b) OVER (ORDER BY a), (SELECT lo FROM w)) AS a, a AS b FROM weeks
+            UNION ALL
+            SELECT coalesce((SELECT max(b) FROM weeks), w.lo), w.hi + interval '1 microsecond' FROM w
+          ),
+          parts AS (
+            SELECT c.platform_id, (((c.slot * 900 + wk.off) % 86400 + 86400) % 86400 / 3600)::int AS hour,
+                   c.posts_count::bigint AS posts, c.rate_sum AS rate_sum
+            FROM weeks wk JOIN posting_slot_stats c ON c.week_start = wk.a
+            WHERE true ${platformFilter(sql`c.platform_id`)}
+            UNION ALL
             SELECT l.platform_id,
                    ((floor(date_part('epoch', l.published_at))::bigint + r.offs[width_bucket(l.published_at, r.starts)])
-                     % 86400 / 3600)::int AS hour,
-                   count(*)::int AS posts_count,
-                   -- numeric avg is exact for numeric(10,6) rates.
-                   round(avg(l.engagement_rate), 6) AS avg_engagement_rate
-            FROM ranges r, post_latest_analytics l
-            WHERE l.published_at >= now() - make_interval(days => ${p.days}::int)
-              AND l.published_at <= now()
-              AND l.engagement_rate IS NOT NULL
-              ${p.platform ? sql`AND l.platform_id = (SELECT id FROM social_platforms WHERE name = ${p.platform})` : sql``}
+                     % 86400 / 3600)::int,
+                   1, l.engagement_rate
+            FROM ranges r, rest g
+            JOIN post_latest_analytics l ON l.published_at >= g.a AND l.published_at < g.b
+            WHERE g.a < g.b AND l.engagement_rate IS NOT NULL ${platformFilter(sql`l.platform_id`)}
+          ),
+          hours AS (
+            -- sum / count is what avg() computes for numeric: exact for numeric(10,6) rates.
+            SELECT platform_id, hour, sum(posts)::int AS posts_count, round(sum(rate_sum) / sum(posts), 6) AS avg_engagement_rate
+            FROM parts
             GROUP BY 1, 2
-            HAVING count(*) >= ${p.minPosts}::int
+            HAVING sum(posts) >= ${p.minPosts}::int
           )
           SELECT h.platform_id, pl.name AS platform, h.hour, h.posts_count, h.avg_engagement_rate
           FROM hours h JOIN social_platforms pl ON pl.id = h.platform_id

@@ -6,6 +6,7 @@ import {
   TREND_STATUSES,
   topicMentionInputSchema,
   trendingTopics,
+  trendStatusRank,
   type TopicMentionInput,
   type TopicType,
   type TrendingTopic,
@@ -265,7 +266,7 @@ export async function getTrendingTopics(db: Db, filters: TrendingTopicFilters = 
     .from(t)
     .where(where)
     .orderBy(
-      sql`array_position(ARRAY['trending', 'emerging', 'declining', 'expired']::varchar[], ${t.trendStatus})`,
+      trendStatusRank(t.trendStatus),
       sql`${t.growthRate} DESC NULLS LAST`,
       desc(t.mentionCount),
       asc(t.topicName),

@@ -1,6 +1,7 @@
-import { relations, sql } from 'drizzle-orm';
+import { relations, sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
+  type AnyPgColumn,
   check,
   date,
   index,
@@ -26,6 +27,13 @@ export const TOPIC_TYPES = ['hashtag', 'keyword', 'mention'] as const;
 export const TREND_STATUSES = ['emerging', 'trending', 'declining', 'expired'] as const;
 export type TopicType = (typeof TOPIC_TYPES)[number];
 export type TrendStatus = (typeof TREND_STATUSES)[number];
+
+/**
+ * A trend status's place in dashboard order (trending, emerging, declining, expired). One expression
+ * for the query and its index, so the planner can match them.
+ */
+export const trendStatusRank = (status: AnyPgColumn | SQL) =>
+  sql`array_position(ARRAY['trending', 'emerging', 'declining', 'expired']::varchar[], ${status})`;
 
 export const trendingTopics = pgTable(
   'trending_topics',
@@ -71,6 +79,15 @@ export const trendingTopics = pgTable(
     index('idx_trending_active')
       .on(t.growthRate.desc())
       .where(sql`${t.trendStatus} = 'trending'`),
+    // getTrendingTopics' order: the first `limit` rows come straight off this index, no sort of all topics.
+    index('idx_trending_topics_dashboard_order').on(
+      trendStatusRank(t.trendStatus),
+      t.growthRate.desc().nullsLast(),
+      // DESC alone means NULLS FIRST, as in the query's ORDER BY (the column is NOT NULL anyway).
+      t.mentionCount.desc().nullsFirst(),
+      t.topicName,
+      t.platformId,
+    ),
     check('trending_topics_topic_type_valid', oneOf(t.topicType, TOPIC_TYPES)),
     check('trending_topics_trend_status_valid', oneOf(t.trendStatus, TREND_STATUSES)),
     check('trending_topics_previous_status_valid', oneOf(t.previousStatus, TREND_STATUSES)),

@@ -1,0 +1,1 @@
+CREATE INDEX "idx_trending_topics_dashboard_order" ON "trending_topics" USING btree (array_position(ARRAY['trending', 'emerging', 'declining', 'expired']::varchar[], "trend_status"),"growth_rate" DESC NULLS LAST,"mention_count" DESC NULLS FIRST,"topic_name","platform_id");

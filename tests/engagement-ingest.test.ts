@@ -168,6 +168,37 @@ describe('recordEngagementEvents', () => {
     expect(await countEvents(t.db, sql`post_id = ${postId}`)).toBe(40);
   });
 
+  it('a duplicate met part-way through a call (plain INSERT refused) loses nothing, also inside a caller transaction', async () => {
+    const postId = posts.get('yt_1')!;
+    const event = (i: number): EngagementEventInput => ({
+      postId,
+      eventType: 'view',
+      eventTimestamp: at(`2026-11-21T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`),
+      platformEventId: `mid-call-${i}`,
+    });
+    // Stored before: rows 150..159. The call's first chunks are clean, a later one meets them.
+    expect(await recordEngagementEvents(t.db, Array.from({ length: 10 }, (_, k) => event(150 + k)))).toMatchObject({ inserted: 10 });
+    const batch = Array.from({ length: 200 }, (_, i) => event(i));
+    batch.push(event(3)); // and a repeat inside the batch
+    const result = await recordEngagementEvents(t.db, batch, { chunkSize: 25, concurrency: 3 });
+    expect(result).toEqual({ inserted: 190, duplicates: 11, rejected: [] });
+    expect(await countEvents(t.db, sql`post_id = ${postId} AND event_timestamp >= '2026-11-21' AND event_timestamp < '2026-11-22'`)).toBe(200);
+
+    // In a transaction the refused statement is confined to a savepoint: the transaction goes on.
+    const more = Array.from({ length: 60 }, (_, i) => event(180 + i)); // 20 stored, 40 new
+    const inTx = await t.db.transaction(async (tx) => {
+      const r = await recordEngagementEvents(tx, more, { chunkSize: 10 });
+      const [row] = await queryRows<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM engagement_events
+            WHERE post_id = ${postId} AND event_timestamp >= '2026-11-21' AND event_timestamp < '2026-11-22'`,
+      );
+      return { r, n: Number(row!.n) };
+    });
+    expect(inTx.r).toEqual({ inserted: 40, duplicates: 20, rejected: [] });
+    expect(inTx.n).toBe(240);
+  });
+
   it('keeps events dated 1999 and two years ahead, in the DEFAULT partition', async () => {
     const postId = posts.get('ig_1')!;
     const old = at('1999-06-15T12:00:00Z');

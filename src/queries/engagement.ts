@@ -364,21 +364,29 @@ function fieldOfDbError(e: { column_name?: string; constraint_name?: string; mes
  * One INSERT of the rows at positions `at` of the batch: 12 array parameters whatever the row count.
  * Keys and literals are computed here, per chunk, so they die young.
  */
-function insertStatement(b: Batch, at: readonly number[], skipDuplicates: boolean): SQL {
+/** The 12 array literals of one chunk, in insert column order. */
+type ChunkLiterals = readonly string[];
+
+/** Rows built between yields to the event loop (a few milliseconds of work). */
+const ROWS_PER_SLICE = 1_000;
+
+/**
+ * The array literals of the rows at positions `at`. Keys and literals are computed here, per chunk,
+ * so they die young. With `yieldEvery`, the work pauses for the event loop every that many rows, so
+ * a statement already sent keeps flowing to the server and replies are read while the next chunk is
+ * prepared.
+ */
+async function chunkLiterals(b: Batch, at: readonly number[], yieldEvery = Infinity): Promise<ChunkLiterals> {
+  const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // Let a statement just handed to the driver go out first.
+  if (yieldEvery !== Infinity) await pause();
   const n = at.length;
-  const post = new Array<string>(n);
-  const ts = new Array<string>(n);
-  const key = new Array<string>(n);
-  const value = new Array<string>(n);
-  const followers = new Array<string>(n);
-  const type = new Array<string>(n);
-  const userId = new Array<string>(n);
-  const username = new Array<string>(n);
-  const country = new Array<string>(n);
-  const age = new Array<string>(n);
-  const gender = new Array<string>(n);
-  const metadata = new Array<string>(n);
+  const cols = Array.from({ length: 12 }, () => new Array<string>(n));
+  const [post, ts, key, value, followers, type, userId, username, country, age, gender, metadata] = cols as [
+    string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[],
+  ];
   for (let i = 0; i < n; i++) {
+    if (i > 0 && i % yieldEvery === 0) await pause();
     const j = at[i]!;
     const r = b.row[j]!;
     const p = b.post[j]!;
@@ -402,23 +410,28 @@ function insertStatement(b: Batch, at: readonly number[], skipDuplicates: boolea
     gender[i] = quoted(r.gender);
     metadata[i] = r.eventMetadata === undefined || r.eventMetadata === null ? 'NULL' : quoted(JSON.stringify(r.eventMetadata));
   }
-  const lit = (parts: string[]) => `{${parts.join(',')}}`;
+  return cols.map((parts) => `{${parts.join(',')}}`);
+}
+
+/** One INSERT of a chunk: 12 array parameters whatever the row count. */
+function insertStatement(lits: ChunkLiterals, skipDuplicates: boolean): SQL {
+  const [post, ts, key, value, followers, type, userId, username, country, age, gender, metadata] = lits;
   return sql`
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
         platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       SELECT * FROM unnest(
-        ${lit(post)}::text::uuid[],
-        ${lit(ts)}::text::timestamptz[],
-        ${lit(key)}::text::int8[],
-        ${lit(value)}::text::int4[],
-        ${lit(followers)}::text::int4[],
-        ${lit(type)}::text::varchar[],
-        ${lit(userId)}::text::varchar[],
-        ${lit(username)}::text::varchar[],
-        ${lit(country)}::text::bpchar[],
-        ${lit(age)}::text::varchar[],
-        ${lit(gender)}::text::varchar[],
-        ${lit(metadata)}::text::jsonb[]
+        ${post}::text::uuid[],
+        ${ts}::text::timestamptz[],
+        ${key}::text::int8[],
+        ${value}::text::int4[],
+        ${followers}::text::int4[],
+        ${type}::text::varchar[],
+        ${userId}::text::varchar[],
+        ${username}::text::varchar[],
+        ${country}::text::bpchar[],
+        ${age}::text::varchar[],
+        ${gender}::text::varchar[],
+        ${metadata}::text::jsonb[]
       ) AS u(post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
              platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
@@ -455,12 +468,14 @@ async function insertChunk(
   at: readonly number[],
   rejected: EngagementRejection[],
   mode: InsertMode,
+  prepared?: ChunkLiterals,
 ): Promise<number> {
   const inTransaction = isTransaction(db);
+  const lits = prepared ?? (await chunkLiterals(c, at));
   for (let attempt = 0; ; attempt++) {
     const skipDuplicates = mode.skipDuplicates;
     try {
-      const run = (d: Db) => d.execute(insertStatement(c, at, skipDuplicates));
+      const run = (d: Db) => d.execute(insertStatement(lits, skipDuplicates));
       // Inside a caller's transaction a failed statement would abort it: isolate it in a savepoint.
       const result = inTransaction ? await db.transaction((tx) => run(tx)) : await run(db);
       return rowCount(result);
@@ -653,14 +668,26 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
   let next = 0;
   let committed = 0;
   let failed = false;
+  // Each worker prepares its next chunk while the server runs the current one (in slices, yielding to
+  // the event loop): with two connections this keeps both server processes busy instead of each
+  // waiting for Node between statements.
+  const take = () => (next < chunks.length && !failed ? chunks[next++]! : undefined);
   const worker = async () => {
+    let chunk = take();
+    let prepared = chunk && (await chunkLiterals(valid, chunk, ROWS_PER_SLICE));
     // After one chunk fails the others stop taking work: the caller retries the whole call anyway.
-    while (next < chunks.length && !failed) {
-      const chunk = chunks[next++]!;
+    while (chunk && prepared && !failed) {
       try {
-        const n = await insertChunk(db, valid, chunk, rejected, mode);
+        const running = insertChunk(db, valid, chunk, rejected, mode, prepared);
+        const following = take();
+        const nextPrepared = following && chunkLiterals(valid, following, ROWS_PER_SLICE);
+        // A failed chunk is reported below; the prepared one is then dropped unsent.
+        void nextPrepared?.catch(() => {});
+        const n = await running;
         inserted += n;
         committed += chunk.length;
+        chunk = following;
+        prepared = nextPrepared && (await nextPrepared);
       } catch (err) {
         failed = true;
         throw new Error(

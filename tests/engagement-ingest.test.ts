@@ -199,6 +199,72 @@ describe('recordEngagementEvents', () => {
     expect(inTx.n).toBe(240);
   });
 
+  it('a batch of several segments (validated while earlier ones insert) keeps every good row and reports every bad one', async () => {
+    const postId = posts.get('ig_1')!;
+    const n = 45_000; // segments of 20,000: three of them
+    const batch: unknown[] = Array.from({ length: n }, (_, i) => ({
+      postId,
+      eventType: 'view',
+      eventTimestamp: new Date(Date.UTC(2026, 9, 5) + i * 1000),
+      platformEventId: `seg-${i}`,
+    }));
+    const bad = new Map<number, string>([
+      [7, 'eventType'],
+      [19_999, 'eventTimestamp'],
+      [20_000, 'postId'],
+      [33_333, 'eventValue'],
+      [44_999, 'postId'],
+    ]);
+    batch[7] = { ...(batch[7] as object), eventType: 'poke' };
+    batch[19_999] = { ...(batch[19_999] as object), eventTimestamp: 'yesterday' };
+    batch[20_000] = { ...(batch[20_000] as object), postId: randomUUID() };
+    batch[33_333] = { ...(batch[33_333] as object), eventValue: -1 };
+    batch[44_999] = { ...(batch[44_999] as object), postId: randomUUID() };
+    batch.push(batch[5_000]); // a repeat of a first-segment row, in the last segment
+    const result = await recordEngagementEvents(t.db, batch as EngagementEventInput[], { chunkSize: 3_000 });
+    expect(result.rejected.map((r) => [r.index, r.field])).toEqual([...bad]);
+    expect(result.inserted).toBe(n - bad.size);
+    expect(result.duplicates).toBe(1);
+    expect(
+      await countEvents(t.db, sql`post_id = ${postId} AND event_timestamp >= '2026-10-05' AND event_timestamp < '2026-10-06'`),
+    ).toBe(n - bad.size);
+  });
+
+  it('a failure that is not about a row (a lock timeout) throws with what was stored; calling again stores each event once', async () => {
+    const postId = posts.get('tt_1')!;
+    const batch: EngagementEventInput[] = Array.from({ length: 30_000 }, (_, i) => ({
+      postId,
+      eventType: 'view',
+      eventTimestamp: new Date(Date.UTC(2026, 9, 7) + i * 1000),
+      platformEventId: `fail-${i}`,
+    }));
+    const db = createDb(t.url, { max: 4, postgres: { connection: { lock_timeout: '300ms' } } });
+    const locker = createDb(t.url, { max: 1 });
+    try {
+      let release!: () => void;
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const held = locker.$client.begin(async (tx) => {
+        await tx`LOCK TABLE engagement_events IN SHARE MODE`;
+        locked();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await isLocked;
+      const failure = await recordEngagementEvents(db, batch, { chunkSize: 5_000 }).catch((err: Error) => err);
+      release();
+      await held;
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(/an insert failed after 0 valid rows were stored \(0 new\)\. Retrying the whole call is safe/);
+      expect(((failure as Error).cause as { code?: string }).code).toBe('55P03');
+      const again = await recordEngagementEvents(db, batch);
+      expect(again).toEqual({ inserted: 30_000, duplicates: 0, rejected: [] });
+      expect(await recordEngagementEvents(db, batch)).toEqual({ inserted: 0, duplicates: 30_000, rejected: [] });
+    } finally {
+      await close(db);
+      await close(locker);
+    }
+  });
+
   it('keeps events dated 1999 and two years ahead, in the DEFAULT partition', async () => {
     const postId = posts.get('ig_1')!;
     const old = at('1999-06-15T12:00:00Z');

@@ -610,15 +610,12 @@ interface IngestOptions extends RecordEngagementOptions {
   deadLetter: boolean;
 }
 
-async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): Promise<RecordEngagementResult> {
-  const source = opts.source ?? 'api';
-  const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? 5_000));
-  const rejected: EngagementRejection[] = [];
-
-  // 1. Validate every row; bad rows are set aside, never thrown. zod decides; the fast check only
-  //    spares it the rows that are plainly valid (it accepts a subset of what the schema accepts).
+/** Validates events[from, to) into a batch; the invalid are added to `rejected`. */
+function validateSegment(events: readonly unknown[], from: number, to: number, rejected: EngagementRejection[]): Batch {
+  // zod decides; the fast check only spares it the rows that are plainly valid (it accepts a subset of
+  // what the schema accepts).
   const valid: Batch = { row: [], index: [], post: [] };
-  for (let i = 0; i < events.length; i++) {
+  for (let i = from; i < to; i++) {
     const raw = events[i];
     if (fastAccept(raw)) {
       valid.row.push(raw);
@@ -631,8 +628,14 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
       valid.index.push(i);
     } else rejected.push({ index: i, ...describeIssues(parsed.error) });
   }
+  return valid;
+}
 
-  // 2. The posts they name must exist (there is no foreign key to check it for us).
+/**
+ * Resolves the posts of a batch (there is no foreign key to check them for us): fills `valid.post` and
+ * returns the positions of the rows whose post exists; the others are added to `rejected`.
+ */
+async function resolveSegment(db: Db, valid: Batch, rejected: EngagementRejection[]): Promise<number[]> {
   const { byId, byPlatform, platforms } = await resolvePosts(db, valid);
   const keep: number[] = [];
   let lastRef = '';
@@ -668,42 +671,86 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
     valid.post[j] = post;
     keep.push(j);
   }
+  return keep;
+}
+
+interface Chunk {
+  batch: Batch;
+  at: number[];
+}
+
+async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): Promise<RecordEngagementResult> {
+  const source = opts.source ?? 'api';
+  const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? 5_000));
+  const parallel = isPostgresJs(db) && !isTransaction(db) ? Math.max(1, opts.concurrency ?? 2) : 1;
+  /** Refused before the insert (validation, unknown posts) and by the database (isolated rows). */
+  const rejected: EngagementRejection[] = [];
+  const refused: EngagementRejection[] = [];
+
+  // 1-2. Validate rows and resolve their posts segment by segment, handing chunks to the inserting
+  //      workers as each segment is ready: the server inserts the first segment while Node validates
+  //      the next, instead of idling through the validation of a whole large batch.
+  const segmentSize = Math.max(20_000, chunkSize * parallel * 2);
+  const queue: Chunk[] = [];
+  let producing = true;
+  let kept = 0;
+  let failed = false;
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const w = waiting;
+    waiting = [];
+    for (const resolve of w) resolve();
+  };
+  const produce = async () => {
+    try {
+      for (let from = 0; from < events.length && !failed; from += segmentSize) {
+        const batch = validateSegment(events, from, Math.min(events.length, from + segmentSize), rejected);
+        const keep = await resolveSegment(db, batch, rejected);
+        kept += keep.length;
+        for (let start = 0; start < keep.length; start += chunkSize) queue.push({ batch, at: keep.slice(start, start + chunkSize) });
+        wake();
+      }
+    } finally {
+      producing = false;
+      wake();
+    }
+  };
+  const take = async (): Promise<Chunk | undefined> => {
+    for (;;) {
+      if (failed) return undefined;
+      const chunk = queue.shift();
+      if (chunk || !producing) return chunk;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  };
 
   // 3. Insert in chunks, a fixed 12 parameters each whatever the size. Each chunk is one statement,
-  //    atomic on its own; chunks run `concurrency` at a time on separate pooled connections.
-  const chunks: number[][] = [];
-  for (let start = 0; start < keep.length; start += chunkSize) chunks.push(keep.slice(start, start + chunkSize));
-  const parallel = isPostgresJs(db) && !isTransaction(db) ? Math.max(1, opts.concurrency ?? 2) : 1;
-  const rejectedBeforeInsert = rejected.length;
+  //    atomic on its own; chunks run `concurrency` at a time on separate pooled connections. Each
+  //    worker prepares its next chunk while the server runs the current one (in slices, yielding to
+  //    the event loop), so the server processes do not wait for Node between statements.
   const mode: InsertMode = { skipDuplicates: false };
   let inserted = 0;
-  let next = 0;
   let committed = 0;
-  let failed = false;
-  // Each worker prepares its next chunk while the server runs the current one (in slices, yielding to
-  // the event loop): with two connections this keeps both server processes busy instead of each
-  // waiting for Node between statements.
-  const take = () => (next < chunks.length && !failed ? chunks[next++]! : undefined);
   const worker = async () => {
-    let chunk = take();
-    let prepared = chunk && (await chunkLiterals(valid, chunk, ROWS_PER_SLICE));
+    let chunk = await take();
+    let prepared = chunk && (await chunkLiterals(chunk.batch, chunk.at, ROWS_PER_SLICE));
     // After one chunk fails the others stop taking work: the caller retries the whole call anyway.
     while (chunk && prepared && !failed) {
+      const running = insertChunk(db, chunk.batch, chunk.at, refused, mode, prepared);
+      void running.catch(() => {}); // awaited below; handled at once so waiting for work cannot orphan it
       try {
-        const running = insertChunk(db, valid, chunk, rejected, mode, prepared);
-        const following = take();
-        const nextPrepared = following && chunkLiterals(valid, following, ROWS_PER_SLICE);
-        // A failed chunk is reported below; the prepared one is then dropped unsent.
-        void nextPrepared?.catch(() => {});
+        const following = await take();
+        const nextPrepared = following && chunkLiterals(following.batch, following.at, ROWS_PER_SLICE);
         const n = await running;
         inserted += n;
-        committed += chunk.length;
+        committed += chunk.at.length;
         chunk = following;
         prepared = nextPrepared && (await nextPrepared);
       } catch (err) {
         failed = true;
+        wake();
         throw new Error(
-          `recordEngagementEvents: an insert failed after ${committed} of ${keep.length} valid rows were stored ` +
+          `recordEngagementEvents: an insert failed after ${committed} valid rows were stored ` +
             `(${inserted} new). Retrying the whole call is safe: stored rows are skipped as duplicates. ` +
             `Cause: ${(err as Error).message}`,
           { cause: err },
@@ -711,9 +758,11 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+  const results = await Promise.allSettled([produce(), ...Array.from({ length: parallel }, worker)]);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 
-  const refusedByDb = rejected.length - rejectedBeforeInsert;
+  rejected.push(...refused);
   rejected.sort((a, b) => a.index - b.index);
 
   // 4. Keep what was refused, with its raw input.
@@ -731,7 +780,7 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
     );
   }
 
-  return { inserted, duplicates: keep.length - refusedByDb - inserted, rejected };
+  return { inserted, duplicates: kept - refused.length - inserted, rejected };
 }
 
 /**

@@ -238,7 +238,7 @@ describe('recordEngagementEvents', () => {
       eventTimestamp: new Date(Date.UTC(2026, 9, 7) + i * 1000),
       platformEventId: `fail-${i}`,
     }));
-    const db = createDb(t.url, { max: 4, postgres: { connection: { lock_timeout: '300ms' } } });
+    const db = createDb(t.url, { max: 4, postgres: { connection: { lock_timeout: 300 } } });
     const locker = createDb(t.url, { max: 1 });
     try {
       let release!: () => void;

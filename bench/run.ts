@@ -448,6 +448,50 @@ async function measureIngestAndSize(db: PostgresDb, posts: Post[], month: Date) 
     pass: perEvent <= 150,
     detail: `${Number(size!.n).toLocaleString('en-US')} events in ${partition}: heap ${(Number(size!.heap) / Number(size!.n)).toFixed(1)} B, indexes ${(Number(size!.indexes) / Number(size!.n)).toFixed(1)} B per event`,
   });
+  // (2c) The server's own ceiling for this table: the same rows inserted from a local table by two
+  // sessions, in the same sorted 5,000-row statements recordEngagementEvents sends, with no client work
+  // at all (no validation, no literals, no network). Rolled back and vacuumed, so later figures see the
+  // month as it was. Reported to show how much of the COPY gap is the table (indexes, WAL, rollup
+  // triggers, idempotency key) rather than the ingestion code.
+  await db.execute(sql`CREATE INDEX bench_copy_target_key ON bench_copy_target (event_key)`);
+  await db.execute(sql`ANALYZE bench_copy_target`);
+  const ceilingChunk = 5_000;
+  const sessions = 2;
+  const ceiling = await time(async () => {
+    await Promise.all(
+      Array.from({ length: sessions }, (_, s) =>
+        db.$client
+          .begin(async (tx) => {
+            for (let lo = s * ceilingChunk; lo < scale.measured; lo += sessions * ceilingChunk) {
+              await tx.unsafe(
+                `INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
+                   platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+                 SELECT post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
+                   platform_user_id, platform_username, country_code, age_range, gender, event_metadata
+                 FROM bench_copy_target WHERE event_key > $1 AND event_key <= $2
+                 ORDER BY event_timestamp, event_key`,
+                [lo, lo + ceilingChunk],
+              );
+            }
+            throw new Error('rollback');
+          })
+          .catch((err: Error) => {
+            if (err.message !== 'rollback') throw err;
+          }),
+      ),
+    );
+  });
+  await db.execute(sql.raw(`VACUUM "${partition}"`));
+  const ceilingRate = (scale.measured / ceiling.ms) * 1000;
+  record({
+    id: 'server_insert_ceiling_events_per_second',
+    name: '(2) server ceiling: the same rows by INSERT ... SELECT from a local table (2 sessions, no client)',
+    value: ceilingRate,
+    unit: 'events/s',
+    target: 'reported',
+    pass: null,
+    detail: `${((ceilingRate / copyRate) * 100).toFixed(1)} % of COPY; recordEngagementEvents reaches ${((ingestRate / ceilingRate) * 100).toFixed(0)} % of it`,
+  });
   await db.execute(sql`DROP TABLE bench_copy_target`);
 }
 

@@ -6,6 +6,7 @@ import { migrate } from '../src/migrate.js';
 import {
   engagementEventInputSchema,
   eventKey,
+  eventKeyText,
   eventKeySource,
   ingestEngagementWebhook,
   recordEngagementEvents,
@@ -57,6 +58,19 @@ describe('eventKey', () => {
       const [row] = await queryRows<{ k: string }>(t.db, sql`SELECT engagement_event_key(${source})::text AS k`);
       expect(eventKey(source).toString()).toBe(row!.k);
     }
+  });
+
+  it('eventKeyText gives the same number as decimal text, for negative and positive keys alike', async () => {
+    const sources = Array.from({ length: 5_000 }, (_, i) => `instagram:${randomUUID()}:${i}`);
+    let negative = 0;
+    for (const source of sources) {
+      const key = eventKey(source);
+      if (key < 0n) negative++;
+      expect(eventKeyText(source)).toBe(key.toString());
+    }
+    expect(negative).toBeGreaterThan(2_000); // both halves of the range were exercised
+    const [row] = await queryRows<{ k: string }>(t.db, sql`SELECT engagement_event_key(${sources[0]!})::text AS k`);
+    expect(eventKeyText(sources[0]!)).toBe(row!.k);
   });
 
   it('is what recordEngagementEvents stores, from the documented source strings', async () => {
@@ -150,6 +164,18 @@ describe('recordEngagementEvents', () => {
     expect(letters.find((l) => l.batch_index === 1)!.payload).toEqual(JSON.parse(JSON.stringify(batch[1])));
     expect(letters.find((l) => l.batch_index === 10)!.payload).toMatchObject({ platformUsername: 'bad\uFFFDname' });
     expect(letters.find((l) => l.batch_index === 16)!.payload).toBe('not an object');
+  });
+
+  it('reads a post uuid in upper case as the same post (and the same event key)', async () => {
+    const postId = posts.get('ig_1')!;
+    const event = (id: string): EngagementEventInput => ({
+      postId: id,
+      eventType: 'save',
+      eventTimestamp: at('2026-10-09T08:00:00Z'),
+      platformUserId: 'case-user',
+    });
+    expect(await recordEngagementEvents(t.db, [event(postId.toUpperCase())])).toEqual({ inserted: 1, duplicates: 0, rejected: [] });
+    expect(await recordEngagementEvents(t.db, [event(postId)])).toEqual({ inserted: 0, duplicates: 1, rejected: [] });
   });
 
   it('counts redeliveries and in-batch repeats as duplicates, never storing them twice', async () => {

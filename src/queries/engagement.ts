@@ -154,9 +154,28 @@ export function eventKey(source: string): bigint {
   return createHash('sha256').update(source, 'utf8').digest().readBigInt64BE(0);
 }
 
-/** `eventKey(source)` as decimal text, the way the insert sends it (one-shot hash: 3x faster than createHash). */
-function eventKeyText(source: string): string {
-  return BigInt.asIntN(64, BigInt(`0x${hash('sha256', source, 'hex').slice(0, 16)}`)).toString();
+/**
+ * `eventKey(source)` as decimal text, the way the insert sends it: one-shot hash (3x faster than
+ * createHash), and the signed 64-bit decimal built from two 32-bit halves in plain numbers, as BigInt
+ * parsing and printing cost more than the hash itself. A test checks it against `eventKey`.
+ */
+export function eventKeyText(source: string): string {
+  const hex = hash('sha256', source, 'hex');
+  let hi = parseInt(hex.slice(0, 8), 16);
+  let lo = parseInt(hex.slice(8, 16), 16);
+  let sign = '';
+  if (hi >= 0x80000000) {
+    // Two's complement: the magnitude is 2^64 - (hi:lo).
+    sign = '-';
+    lo = 0x100000000 - lo;
+    hi = 0xffffffff - hi + (lo === 0x100000000 ? 1 : 0);
+    if (lo === 0x100000000) lo = 0;
+  }
+  // hi * 2^32 + lo = hi * 4294 * 10^6 + (hi * 967296 + lo), each part exact in a double.
+  const low = hi * 967_296 + lo;
+  const high = hi * 4_294 + Math.floor(low / 1_000_000);
+  const rest = low % 1_000_000;
+  return high === 0 ? `${sign}${rest}` : `${sign}${high}${String(rest).padStart(6, '0')}`;
 }
 
 /**
@@ -284,6 +303,11 @@ function fastTime(v: unknown): boolean {
   return ms >= MIN_EVENT_TIMESTAMP.getTime() && ms <= Date.now() + MAX_EVENT_FUTURE_MS;
 }
 
+/** A validated event time in milliseconds since 1970 (what `isoOf` prints). */
+function msOf(v: unknown): number {
+  return v instanceof Date ? v.getTime() : Date.parse(v as string);
+}
+
 /** Canonical text of a validated event time: ISO 8601, UTC, milliseconds (as `Date.toISOString`). */
 function isoOf(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
@@ -390,16 +414,16 @@ async function chunkLiterals(b: Batch, at: readonly number[], yieldEvery = Infin
     const j = at[i]!;
     const r = b.row[j]!;
     const p = b.post[j]!;
-    const iso = isoOf(r.eventTimestamp);
     const eventId = r.platformEventId as string | null | undefined;
     // eventKeySource(), inlined on the hot path.
     key[i] = eventKeyText(
       eventId
         ? `${p.platform}:${eventId}`
-        : `${p.platform}:${p.postId}:${r.eventType as string}:${(r.platformUserId as string | null | undefined) ?? ''}:${iso}`,
+        : `${p.platform}:${p.postId}:${r.eventType as string}:${(r.platformUserId as string | null | undefined) ?? ''}:${isoOf(r.eventTimestamp)}`,
     );
     post[i] = p.postId;
-    ts[i] = iso;
+    // Milliseconds, not ISO text: cheaper to print here and to read in PostgreSQL (exact either way).
+    ts[i] = String(msOf(r.eventTimestamp));
     value[i] = r.eventValue === undefined ? '1' : String(r.eventValue);
     followers[i] = r.userFollowerCount === undefined || r.userFollowerCount === null ? 'NULL' : String(r.userFollowerCount);
     type[i] = r.eventType as string;
@@ -419,9 +443,12 @@ function insertStatement(lits: ChunkLiterals, skipDuplicates: boolean): SQL {
   return sql`
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
         platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
-      SELECT * FROM unnest(
+      SELECT u.post_id, timestamptz 'epoch' + u.at_ms * interval '1 millisecond', u.event_key, u.event_value,
+             u.user_follower_count, u.event_type, u.platform_user_id, u.platform_username, u.country_code,
+             u.age_range, u.gender, u.event_metadata
+      FROM unnest(
         ${post}::text::uuid[],
-        ${ts}::text::timestamptz[],
+        ${ts}::text::int8[],
         ${key}::text::int8[],
         ${value}::text::int4[],
         ${followers}::text::int4[],
@@ -432,7 +459,7 @@ function insertStatement(lits: ChunkLiterals, skipDuplicates: boolean): SQL {
         ${age}::text::varchar[],
         ${gender}::text::varchar[],
         ${metadata}::text::jsonb[]
-      ) AS u(post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
+      ) AS u(post_id, at_ms, event_key, event_value, user_follower_count, event_type,
              platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
       -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
       -- and the btree is filled page by page.
@@ -537,7 +564,8 @@ async function resolvePosts(
     const postId = r.postId as string | undefined;
     const platform = r.platform as string | undefined;
     const platformPostId = r.platformPostId as string | undefined;
-    if (postId !== undefined) ids.add(postId.toLowerCase());
+    // PostgreSQL reads uuids in either case; the lookup below tries the text as given first.
+    if (postId !== undefined) ids.add(postId);
     if (platform !== undefined) names.add(platform);
     if (platformPostId !== undefined && platform !== undefined) {
       const k = `${platform}\u0000${platformPostId}`;
@@ -647,7 +675,7 @@ async function resolveSegment(db: Db, valid: Batch, rejected: EngagementRejectio
     const platform = r.platform as string | undefined;
     let post: PostRef | undefined;
     if (postId !== undefined) {
-      post = byId.get(postId.toLowerCase());
+      post = byId.get(postId) ?? byId.get(postId.toLowerCase());
       if (!post) {
         rejected.push({ index, field: 'postId', error: `no post with id ${postId}` });
         continue;

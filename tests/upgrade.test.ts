@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { close, createDb, queryRows } from '../src/db.js';
 import { migrate, migrationsFolder, migrationsTable } from '../src/migrate.js';
+import { getBestPostingHours } from '../src/queries/dashboard.js';
 import { withDatabase } from './support/server.js';
 
 // Migrations must apply on a database that already holds data at an earlier point of the journal,
@@ -109,6 +110,58 @@ describe('migrating a database that holds data', () => {
         sql`select post_id, conversion_count::int from get_top_content_by_category(NULL, 3650)`,
       );
       expect(top).toEqual([{ post_id: '00000000-0000-0000-0000-00000000c001', conversion_count: 1 }]);
+    } finally {
+      await close(db);
+    }
+  });
+
+  // The release before posting_slot_stats: rated posts already in post_latest_analytics must be
+  // counted by the migration's backfill, and best posting hours must see them.
+  const PREVIOUS = journal.entries.findIndex((e) => e.tag.endsWith('_posting_slot_stats'));
+  it(`from the release before posting_slot_stats (${PREVIOUS} migrations) to the head`, async () => {
+    expect(PREVIOUS).toBeGreaterThan(CORE);
+    const db = await databaseAt(PREVIOUS);
+    try {
+      const user = '00000000-0000-0000-0000-00000000a002';
+      await db.execute(sql`insert into auth.users (id) values (${user})`);
+      await db.execute(sql`
+        insert into social_accounts (id, user_id, platform_id, handle, platform_account_id, follower_count)
+        values ('00000000-0000-0000-0000-00000000b011', ${user}, 1, 'jmefit', 'ig-2', 1000),
+               ('00000000-0000-0000-0000-00000000b012', ${user}, 2, 'jmefit', 'tt-2', 1000)`);
+      // 60 published posts over the last 60 days, at varied hours, on two platforms, each with three
+      // analytics days (the latest one counts).
+      await db.execute(sql`
+        insert into social_posts (id, user_id, platform_id, account_id, media_type, status, published_at, caption)
+        select ('00000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, ${user}, 1 + g % 2,
+               case when g % 2 = 0 then '00000000-0000-0000-0000-00000000b011'::uuid else '00000000-0000-0000-0000-00000000b012'::uuid end,
+               'video', 'published', now() - make_interval(days => g, hours => (g * 7) % 24, mins => (g * 13) % 60), 'post ' || g
+        from generate_series(1, 60) g`);
+      await db.execute(sql`
+        insert into post_analytics (post_id, analysis_date, likes_count, comments_count, shares_count, saves_count, views_count, engagement_rate)
+        select p.id, (p.published_at at time zone 'UTC')::date + d, 10 * d, d, 0, 0, 100 * d, round((0.01 + (g % 9) * 0.003 + d * 0.001)::numeric, 6)
+        from generate_series(1, 60) g
+        join social_posts p on p.id = ('00000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid
+        cross join generate_series(0, 2) d`);
+
+      await migrate(db);
+
+      const [cells] = await queryRows<{ n: number; posts: number }>(
+        db,
+        sql`select count(*)::int n, coalesce(sum(posts_count), 0)::int posts from posting_slot_stats`,
+      );
+      expect(cells!.posts).toBe(60);
+      const got = await getBestPostingHours(db, { days: 90 });
+      const want = await queryRows<{ platform_id: number; hour: number; posts_count: number; avg_engagement_rate: string }>(
+        db,
+        sql`select platform_id, extract(hour from published_at at time zone 'UTC')::int AS hour, count(*)::int posts_count,
+                   round(avg(engagement_rate), 6)::text avg_engagement_rate
+            from post_latest_analytics where published_at >= now() - interval '90 days'
+            group by 1, 2 order by 1, round(avg(engagement_rate), 6) desc, 2`,
+      );
+      expect(got.map((r) => [r.platformId, r.hour, r.postsCount, r.avgEngagementRate])).toEqual(
+        want.map((r) => [r.platform_id, r.hour, r.posts_count, Number(r.avg_engagement_rate)]),
+      );
+      expect(got.reduce((n, r) => n + r.postsCount, 0)).toBe(60);
     } finally {
       await close(db);
     }

@@ -117,3 +117,25 @@ export async function bruteForceRows(db: Db): Promise<AnalyticsRow[]> {
   );
 }
 
+
+/**
+ * Rows by which posting_slot_stats differs from a brute-force aggregate of post_latest_analytics
+ * (both directions); 0 when the triggers kept it exact.
+ */
+export async function postingSlotStatsDiff(db: Db): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`WITH want AS (
+          SELECT date_trunc('week', published_at, 'UTC') AS week_start, platform_id,
+                 floor(extract(epoch FROM published_at) % 86400 / 900)::int AS slot,
+                 count(*)::int AS posts_count, sum(engagement_rate) AS rate_sum
+          FROM post_latest_analytics
+          WHERE published_at IS NOT NULL AND platform_id IS NOT NULL AND engagement_rate IS NOT NULL
+          GROUP BY 1, 2, 3
+        ),
+        have AS (SELECT week_start, platform_id, slot::int, posts_count, rate_sum FROM posting_slot_stats)
+        SELECT (SELECT count(*) FROM (TABLE want EXCEPT TABLE have) a)::int
+             + (SELECT count(*) FROM (TABLE have EXCEPT TABLE want) b)::int AS n`,
+  );
+  return Number(row!.n);
+}

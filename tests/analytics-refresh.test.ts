@@ -11,6 +11,7 @@ import {
   createUser,
   eventsJson,
   insertEvents,
+  postingSlotStatsDiff,
   type EventFixture,
 } from './analytics-fixtures.js';
 
@@ -38,6 +39,10 @@ describe('refresh_post_analytics: exact under any interleaving', () => {
     const db = t.db;
     const user = await createUser(db);
     const accounts = [await createAccount(db, user), await createAccount(db, user)];
+    // Followers, so posts get engagement rates (and best-posting-hours cells that every refresh moves).
+    for (const a of accounts) {
+      await db.execute(sql`INSERT INTO account_follower_history (account_id, recorded_on, follower_count) VALUES (${a}::uuid, '2026-11-01', 1000)`);
+    }
     const posts: string[] = [];
     for (let i = 0; i < 6; i++) posts.push(await createPost(db, { userId: user, accountId: i === 5 ? null : accounts[i % 2]! }));
 
@@ -55,6 +60,8 @@ describe('refresh_post_analytics: exact under any interleaving', () => {
     const check = async (label: string) => {
       await refreshPostAnalytics(db);
       expect(await analyticsRows(db), `${label} (seed ${seed})`).toEqual(await bruteForceRows(db));
+      // The best-posting-hours cells follow the latest rates through concurrent refreshes too.
+      expect(await postingSlotStatsDiff(db), `posting_slot_stats, ${label} (seed ${seed})`).toBe(0);
     };
 
     const client = db.$client;
@@ -118,6 +125,9 @@ describe('refresh_post_analytics: exact under any interleaving', () => {
     expect(n).toBeLessThanOrEqual(sent.length);
     const [{ q }] = (await queryRows<{ q: number }>(db, sql`SELECT count(*)::int AS q FROM engagement_rollup_queue`)) as [{ q: number }];
     expect(q).toBe(0);
+    // ...and the cells compared above held rated posts, not nothing.
+    const [{ rated }] = (await queryRows<{ rated: number }>(db, sql`SELECT coalesce(sum(posts_count), 0)::int AS rated FROM posting_slot_stats`)) as [{ rated: number }];
+    expect(rated).toBeGreaterThan(0);
   });
 
   it('a late event raises its own day and every later day of its post, and only those', async () => {

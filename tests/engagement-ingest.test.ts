@@ -223,6 +223,16 @@ describe('recordEngagementEvents', () => {
     });
     expect(inTx.r).toEqual({ inserted: 40, duplicates: 20, rejected: [] });
     expect(inTx.n).toBe(240);
+
+    // Several segments in a transaction, the duplicate met in the second one.
+    const big = Array.from({ length: 25_000 }, (_, i) => ({
+      ...event(0),
+      eventTimestamp: new Date(Date.UTC(2026, 8, 15) + i * 1000),
+      platformEventId: `mid-call-tx-${i}`,
+    }));
+    await recordEngagementEvents(t.db, [big[22_222]!]);
+    const bigTx = await t.db.transaction((tx) => recordEngagementEvents(tx, big));
+    expect(bigTx).toEqual({ inserted: 24_999, duplicates: 1, rejected: [] });
   });
 
   it('a batch of several segments (validated while earlier ones insert) keeps every good row and reports every bad one', async () => {

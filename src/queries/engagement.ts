@@ -786,7 +786,12 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
       }
     }
   };
-  const results = await Promise.allSettled([produce(), ...Array.from({ length: parallel }, worker)]);
+  // In a caller's transaction everything shares one connection, and a refused statement leaves it
+  // aborted until its savepoint is rolled back: no post lookup may run in between, so the segments are
+  // all prepared first.
+  const inTransaction = isTransaction(db);
+  if (inTransaction) await produce();
+  const results = await Promise.allSettled([inTransaction ? undefined : produce(), ...Array.from({ length: parallel }, worker)]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
 

@@ -429,9 +429,10 @@ async function chunkLiterals(b: Batch, at: readonly number[], yieldEvery = Infin
     type[i] = r.eventType as string;
     userId[i] = quoted(r.platformUserId);
     username[i] = quoted(r.platformUsername);
+    // Validated against fixed vocabularies: no character that needs quoting in an array literal.
     country[i] = r.countryCode === undefined || r.countryCode === null ? 'NULL' : (r.countryCode as string);
-    age[i] = quoted(r.ageRange);
-    gender[i] = quoted(r.gender);
+    age[i] = r.ageRange === undefined || r.ageRange === null ? 'NULL' : (r.ageRange as string);
+    gender[i] = r.gender === undefined || r.gender === null ? 'NULL' : (r.gender as string);
     metadata[i] = r.eventMetadata === undefined || r.eventMetadata === null ? 'NULL' : quoted(JSON.stringify(r.eventMetadata));
   }
   return cols.map((parts) => `{${parts.join(',')}}`);
@@ -731,8 +732,9 @@ async function ingest(db: Db, events: readonly unknown[], opts: IngestOptions): 
   };
   const produce = async () => {
     try {
-      for (let from = 0; from < events.length && !failed; from += segmentSize) {
-        const batch = validateSegment(events, from, Math.min(events.length, from + segmentSize), rejected);
+      // The first segment is small, so the first statements go out after a few milliseconds.
+      for (let from = 0, size = chunkSize * parallel; from < events.length && !failed; from += size, size = segmentSize) {
+        const batch = validateSegment(events, from, Math.min(events.length, from + size), rejected);
         const keep = await resolveSegment(db, batch, rejected);
         kept += keep.length;
         for (let start = 0; start < keep.length; start += chunkSize) queue.push({ batch, at: keep.slice(start, start + chunkSize) });

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect, PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
@@ -151,13 +151,14 @@ export interface RecordEngagementOptions {
  * `engagement_event_key(source)` (migration 0002), so rows written from SQL get the same keys.
  */
 export function eventKey(source: string): bigint {
-  return createHash('sha256').update(source, 'utf8').digest().readBigInt64BE(0);
+  return BigInt(eventKeyText(source));
 }
 
 /**
- * `eventKey(source)` as decimal text, the way the insert sends it: one-shot hash (3x faster than
- * createHash), and the signed 64-bit decimal built from two 32-bit halves in plain numbers, as BigInt
- * parsing and printing cost more than the hash itself. A test checks it against `eventKey`.
+ * `eventKey(source)` as decimal text, the way the insert sends it (the one implementation of the key):
+ * one-shot hash (3x faster than createHash), and the signed 64-bit decimal built from two 32-bit
+ * halves in plain numbers, as BigInt parsing and printing cost more than the hash itself. A test
+ * checks it against SHA-256 read as a signed 64-bit integer, and against SQL.
  */
 export function eventKeyText(source: string): string {
   const hex = hash('sha256', source, 'hex');

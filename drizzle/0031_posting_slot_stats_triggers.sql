@@ -18,12 +18,9 @@ DECLARE
   emptied_platforms int[];
   emptied_slots smallint[];
 BEGIN
-  delta := CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT platform_id, published_at, engagement_rate AS rate, 1 AS sign FROM new_rows'
-    WHEN 'DELETE' THEN 'SELECT platform_id, published_at, engagement_rate AS rate, -1 AS sign FROM old_rows'
-    ELSE 'SELECT platform_id, published_at, engagement_rate AS rate, 1 AS sign FROM new_rows
-          UNION ALL SELECT platform_id, published_at, engagement_rate, -1 FROM old_rows'
-  END;
+  delta := concat_ws(' UNION ALL ',
+    CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN 'SELECT platform_id, published_at, engagement_rate AS rate, 1 AS sign FROM new_rows' END,
+    CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN 'SELECT platform_id, published_at, engagement_rate AS rate, -1 AS sign FROM old_rows' END);
   EXECUTE format($q$
     WITH delta AS (%s),
     cells AS (

@@ -324,6 +324,11 @@ async function bulkLoadEvents(db: PostgresDb, n: number, from: Date, to: Date) {
   await db.execute(sql`ANALYZE engagement_events`);
 }
 
+/** engagement_events' columns in the order the COPY text and the ceiling's INSERT use. */
+const EVENT_COLUMNS =
+  'post_id, event_timestamp, event_key, event_value, user_follower_count, event_type, ' +
+  'platform_user_id, platform_username, country_code, age_range, gender, event_metadata';
+
 /** The measured events, generated in batches (same seed: the COPY baseline gets identical rows). */
 function* measuredBatches(posts: Post[], month: Date, batch: number) {
   const r = seededRandom(7);
@@ -386,8 +391,7 @@ async function measureIngestAndSize(db: PostgresDb, posts: Post[], month: Date) 
     const { ms } = await time(async () => {
       const stream = await db.$client
         .unsafe(
-          `COPY bench_copy_target (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
-             platform_user_id, platform_username, country_code, age_range, gender, event_metadata) FROM STDIN`,
+          `COPY bench_copy_target (${EVENT_COLUMNS}) FROM STDIN`,
         )
         .writable();
       await new Promise<void>((resolve, reject) => {
@@ -464,11 +468,8 @@ async function measureIngestAndSize(db: PostgresDb, posts: Post[], month: Date) 
           .begin(async (tx) => {
             for (let lo = s * ceilingChunk; lo < scale.measured; lo += sessions * ceilingChunk) {
               await tx.unsafe(
-                `INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
-                   platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
-                 SELECT post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
-                   platform_user_id, platform_username, country_code, age_range, gender, event_metadata
-                 FROM bench_copy_target WHERE event_key > $1 AND event_key <= $2
+                `INSERT INTO engagement_events (${EVENT_COLUMNS})
+                 SELECT ${EVENT_COLUMNS} FROM bench_copy_target WHERE event_key > $1 AND event_key <= $2
                  ORDER BY event_timestamp, event_key`,
                 [lo, lo + ceilingChunk],
               );

@@ -1,0 +1,1 @@
+-- Supabase hardening (issue 14): filled in by the following commits.

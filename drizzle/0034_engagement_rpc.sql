@@ -1,0 +1,1 @@
+-- record_engagement_events RPC (issue 14): filled in by the following commits.

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { close, createDb, createEmbeddedDb, queryRows, type Db } from '../db.js';
+import { driverErrorOf } from '../pg-error.js';
 
 /** Exit codes of `social-db` (documented in docs/cli.md and every `--help`). */
 export const EXIT = {
@@ -119,8 +120,7 @@ interface PgErrorLike {
 /** Turns a driver or server error into a message a person can act on, with the matching exit code. */
 export function explain(err: unknown, target?: Target): CliError {
   if (err instanceof CliError) return err;
-  // Drizzle wraps driver errors ("Failed query: ...") with the server's error as `cause`.
-  while (err instanceof Error && err.cause !== undefined && !(err as PgErrorLike).code) err = err.cause;
+  err = driverErrorOf(err);
   // Node reports a host with several addresses (localhost: ::1 and 127.0.0.1) as an AggregateError.
   const inner = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err;
   const e = { ...((inner ?? {}) as PgErrorLike), code: (err as PgErrorLike)?.code ?? (inner as PgErrorLike)?.code };

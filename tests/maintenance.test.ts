@@ -12,6 +12,7 @@ import {
   scheduleMaintenance,
 } from '../src/queries/maintenance.js';
 import { createTestDatabase, dropTestDatabase, useTestDb, type TestDatabase } from './support/db.js';
+import { pgError } from './support/errors.js';
 
 const t = useTestDb();
 const extra: TestDatabase[] = [];
@@ -60,18 +61,6 @@ async function monthFingerprint(db: Db, offset: number) {
         WHERE x.event_timestamp >= ${monthStart(offset)} AND x.event_timestamp < ${monthStart(offset + 1)}`,
   );
   return r!;
-}
-
-/** The database's own error message of a failed query (Drizzle wraps it in `cause`). */
-async function pgError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    let e = err as { cause?: unknown; message: string };
-    while (e.cause) e = e.cause as typeof e;
-    return e.message;
-  }
-  throw new Error('expected the query to fail');
 }
 
 async function partitionOf(db: Db, key: number): Promise<string[]> {
@@ -157,7 +146,7 @@ describe('ensure_engagement_partitions', () => {
   it('refuses bad input naming the field', async () => {
     await expect(ensureEngagementPartitions(t.db, { monthsAhead: -1 })).rejects.toThrow(/monthsAhead/);
     await expect(ensureEngagementPartitions(t.db, { monthsAhead: 2.5 })).rejects.toThrow(/monthsAhead/);
-    expect(await pgError(queryRows(t.db, sql`SELECT * FROM ensure_engagement_partitions(500)`))).toMatch(
+    expect((await pgError(queryRows(t.db, sql`SELECT * FROM ensure_engagement_partitions(500)`))).message).toMatch(
       /months_ahead: 500 is out of range/,
     );
   });
@@ -236,7 +225,7 @@ describe('archive_old_engagement_events', () => {
       });
     const [own] = await asOwner(sql`SELECT count(*)::int AS n FROM engagement_events_archive`);
     expect(own!.n).toBe(5000);
-    expect(await pgError(asOwner(sql.raw(`SELECT count(*)::int AS n FROM archive."${old[0]}"`)))).toMatch(/permission denied/);
+    expect((await pgError(asOwner(sql.raw(`SELECT count(*)::int AS n FROM archive."${old[0]}"`)))).message).toMatch(/permission denied/);
 
     // The rollups run again over live + archive and change nothing.
     const again = await runMaintenance(db, { archive: true });
@@ -263,7 +252,7 @@ describe('archive_old_engagement_events', () => {
     expect((await monthFingerprint(a.db, -60)).live).toBe(5);
     await expect(archiveOldEngagementEvents(a.db, { retention: {} })).rejects.toThrow(/retention: must be longer than zero/);
     await expect(archiveOldEngagementEvents(a.db, { retention: { months: -1 } })).rejects.toThrow(/retention\.months/);
-    expect(await pgError(queryRows(a.db, sql`SELECT * FROM archive_old_engagement_events(interval '-1 day')`))).toMatch(
+    expect((await pgError(queryRows(a.db, sql`SELECT * FROM archive_old_engagement_events(interval '-1 day')`))).message).toMatch(
       /retention: .* is not a positive interval/,
     );
   });

@@ -11,6 +11,7 @@ import {
 } from '../src/queries/trends.js';
 import { normalizeTopicName } from '../src/schema/trends.js';
 import { useTestDb } from './support/db.js';
+import { pgError } from './support/errors.js';
 
 const t = useTestDb();
 
@@ -84,18 +85,6 @@ async function rollupMismatches(db: Db): Promise<number> {
            OR (e.h, e.k, e.m, e.cm, e.ce) IS DISTINCT FROM (d.hashtag_count, d.keyword_count, d.at_mention_count, d.cum_mentions, d.cum_engagement)`,
   );
   return Number(row!.n);
-}
-
-/** The database's own message behind a failed query (Drizzle wraps it as the error's `cause`). */
-async function dbError(query: Promise<unknown>): Promise<string> {
-  try {
-    await query;
-  } catch (err) {
-    let e = err as { cause?: unknown; message?: string };
-    while (e.cause) e = e.cause as typeof e;
-    return String(e.message);
-  }
-  throw new Error('the query succeeded');
 }
 
 describe('normalizeTopicName', () => {
@@ -267,14 +256,14 @@ describe('parameters, not SQL', () => {
   it('refuses out-of-range parameters with the field and the reason', async () => {
     await expect(detectTrendingTopics(t.db, { windowHours: 0 })).rejects.toThrow(/windowHours: must be at least 1/);
     await expect(detectTrendingTopics(t.db, { windowHours: 1.5 })).rejects.toThrow(/windowHours: must be a whole number of hours/);
-    expect(await dbError(t.db.execute(sql`SELECT * FROM detect_trending_topics(interval '90 minutes')`))).toMatch(
+    expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(interval '90 minutes')`))).message).toMatch(
       /^window: 01:30:00 is not a whole number of hours/,
     );
     await expect(detectTrendingTopics(t.db, { minMentions: 0 })).rejects.toThrow(/minMentions: must be at least 1/);
     await expect(detectTrendingTopics(t.db, { minMentions: 2.5 })).rejects.toThrow(/minMentions: must be an integer/);
-    expect(await dbError(t.db.execute(sql`SELECT * FROM detect_trending_topics(interval '0 seconds')`))).toMatch(/^window: .* is out of range/);
-    expect(await dbError(t.db.execute(sql`SELECT * FROM detect_trending_topics(min_mentions => 0)`))).toMatch(/^min_mentions: 0 is out of range/);
-    expect(await dbError(t.db.execute(sql`SELECT * FROM detect_trending_topics(as_of => NULL)`))).toMatch(/^as_of: must be a finite timestamp/);
+    expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(interval '0 seconds')`))).message).toMatch(/^window: .* is out of range/);
+    expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(min_mentions => 0)`))).message).toMatch(/^min_mentions: 0 is out of range/);
+    expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(as_of => NULL)`))).message).toMatch(/^as_of: must be a finite timestamp/);
     await expect(getTrendingTopics(t.db, { limit: 0 })).rejects.toThrow(/limit/);
   });
 

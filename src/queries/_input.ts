@@ -31,20 +31,6 @@ export function parseInput<S extends z.ZodType>(fn: string, schema: S, input: un
   );
 }
 
-/** The PostgreSQL error behind a driver or Drizzle error (Drizzle wraps it in `cause`). */
-export function pgErrorOf(err: unknown): { code?: string; message?: string; constraint_name?: string; column_name?: string } {
-  let e = err as { cause?: unknown };
-  while (e && typeof e === 'object' && e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
-  const pg = e as { code?: unknown; message?: unknown; constraint_name?: unknown; constraint?: unknown; column_name?: unknown; column?: unknown };
-  return {
-    code: typeof pg.code === 'string' ? pg.code : undefined,
-    message: typeof pg.message === 'string' ? pg.message : undefined,
-    constraint_name:
-      typeof pg.constraint_name === 'string' ? pg.constraint_name : typeof pg.constraint === 'string' ? pg.constraint : undefined,
-    column_name: typeof pg.column_name === 'string' ? pg.column_name : typeof pg.column === 'string' ? pg.column : undefined,
-  };
-}
-
 // Drivers disagree on types: postgres.js returns int8 and numeric as strings, PGlite int8 as number
 // or bigint. Every row is normalized here so both give the same JS values.
 

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
 import { PLATFORM_NAMES, type PlatformName } from '../schema/platforms.js';
-import { InvalidInputError, num, numOrNull, parseInput, pgErrorOf } from './_input.js';
+import { InvalidInputError, num, numOrNull, parseInput } from './_input.js';
+import { pgErrorOf } from '../pg-error.js';
 
 // Daily per-post analytics: the SQL functions of migration `analytics_functions` do the work (so pg_cron
 // and Supabase RPC run the same code); these are their typed wrappers. See docs/analytics.md.

@@ -7,7 +7,8 @@ import {
   type EventType,
   type RecordConversionInput,
 } from '../schema/index.js';
-import { InvalidInputError, num, numOrNull, parseInput, pgErrorOf, requirePlatform, toDate, toDateOrNull } from './_input.js';
+import { InvalidInputError, num, numOrNull, parseInput, requirePlatform, toDate, toDateOrNull } from './_input.js';
+import { pgErrorOf } from '../pg-error.js';
 
 // Social-to-business funnel and conversion recording (docs/dashboard.md).
 

@@ -2,7 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
 import { CONTENT_CATEGORIES, type ContentCategory } from '../schema/index.js';
-import { InvalidInputError, num, numOrNull, parseInput, pgErrorOf, requirePlatform, requirePost, toDate } from './_input.js';
+import { InvalidInputError, num, numOrNull, parseInput, requirePlatform, requirePost, toDate } from './_input.js';
+import { pgErrorOf } from '../pg-error.js';
 
 export { InvalidInputError, type InputIssue } from './_input.js';
 

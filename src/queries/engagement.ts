@@ -4,7 +4,7 @@ import { PgDialect, PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { isPostgresJs, queryRows, type Db } from '../db.js';
 import { AGE_RANGES, EVENT_TYPES, GENDERS, MAX_EVENT_VALUE, type DeadLetterKind } from '../schema/engagement.js';
-import { pgErrorOf } from './_input.js';
+import { pgErrorOf } from '../pg-error.js';
 import { parseEngagementWebhook, type WebhookPlatform, type WebhookRejection } from './webhooks.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { close, createDb, type PostgresDb } from '../../src/db.js';
+import { viaPooler } from './pooler.js';
 import { withDatabase } from './server.js';
 
 export interface TestDatabase {
@@ -33,8 +34,9 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
   } finally {
     await sql.end({ timeout: 5 });
   }
-  const url = withDatabase(inject('adminUrl'), name);
-  return { db: createDb(url, { max: options.max ?? 10 }), url, name };
+  // Through the transaction pooler when SOCIAL_DB_TEST_POOLER_URL is set (CI's pooler leg).
+  const { url, pooler } = viaPooler(withDatabase(inject('adminUrl'), name));
+  return { db: createDb(url, { max: options.max ?? 10, pooler }), url, name };
 }
 
 export async function dropTestDatabase(t: TestDatabase): Promise<void> {

@@ -28,7 +28,7 @@ export {
   selectConversionSchema,
   recordConversionInputSchema,
 } from './schema/index.js';
-export { engagementEventInputSchema, replayDeadLettersSchema } from './queries/engagement.js';
+export { engagementEventInputSchema, replayDeadLettersSchema } from './queries/engagement/index.js';
 export {
   topContentParamsSchema,
   dailyPlatformMetricsFiltersSchema,

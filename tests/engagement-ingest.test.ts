@@ -12,7 +12,7 @@ import {
   recordEngagementEvents,
   replayDeadLetters,
   type EngagementEventInput,
-} from '../src/queries/engagement.js';
+} from '../src/queries/engagement/index.js';
 import { useTestDb } from './support/db.js';
 
 const t = useTestDb();

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { engagementEventInputSchema } from '../src/queries/engagement.js';
+import { engagementEventInputSchema } from '../src/queries/engagement/index.js';
 import { parseEngagementWebhook, verifyWebhookSignature } from '../src/queries/webhooks.js';
 
 const SECRET = 'app-secret-for-tests';

@@ -13,7 +13,7 @@ import {
   type PlatformName,
 } from '../schema/index.js';
 import { recordConversion } from '../queries/conversions.js';
-import { recordEngagementEvents } from '../queries/engagement.js';
+import { recordEngagementEvents } from '../queries/engagement/index.js';
 import { recordTopicMentions } from '../queries/trends.js';
 import type { TopicMentionInput } from '../schema/trends.js';
 import { recordPostInsights } from '../queries/analytics.js';

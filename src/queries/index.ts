@@ -1,6 +1,6 @@
 // Typed query functions: each takes the database first, `fn(db, params)`.
 export {};
-export * from './engagement.js';
+export * from './engagement/index.js';
 export * from './webhooks.js';
 export * from './dashboard.js';
 export * from './conversions.js';

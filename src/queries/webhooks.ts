@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { EngagementEventInput } from './engagement.js';
+import type { EngagementEventInput } from './engagement/input.js';
 
 // Platform webhook bodies -> engagement events. Pure functions: nothing here touches the database.
 // Shapes follow the platforms' documentation (see docs/ingestion.md for what each maps and ignores).

@@ -105,8 +105,8 @@ export async function startPgBouncer(serverUrl: string, options: { port?: number
         // Test files run in parallel, each with a pool of up to 10 client connections.
         'max_client_conn = 1000',
         'default_pool_size = 20',
-        // Sent by some drivers at startup; PgBouncer refuses unknown startup parameters otherwise.
-        'ignore_startup_parameters = extra_float_digits,search_path,options',
+        // No ignore_startup_parameters: a session setting passed at connect time (postgres.js
+        // `connection: { lock_timeout }`) is refused loudly, as it cannot hold behind this pooler.
         'logfile =',
         'pidfile =',
         'log_connections = 0',

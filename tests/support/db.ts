@@ -24,7 +24,8 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
     // CREATE DATABASE ... TEMPLATE fails while another session is connected to the template; retry briefly.
     for (let attempt = 0; ; attempt++) {
       try {
-        await sql.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+        // Owned by the migrator, as the template is (CREATE DATABASE would make the caller its owner).
+        await sql.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${template}" OWNER "${inject('migratorRole')}"`);
         break;
       } catch (err) {
         if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;

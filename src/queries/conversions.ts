@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
 import {
+  platformNameSchema,
   recordConversionInputSchema,
   type ConversionType,
   type EventType,
@@ -15,14 +16,13 @@ import { pgErrorOf } from '../pg-error.js';
 // ---------------------------------------------------------------------------------------------
 // Funnel
 
-const platformName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a platform name: lower-case letters, digits and _');
 
 export const conversionFunnelParamsSchema = z.discriminatedUnion('by', [
-  z.object({ by: z.literal('platform'), platform: platformName.optional() }).strict(),
+  z.object({ by: z.literal('platform'), platform: platformNameSchema.optional() }).strict(),
   z
     .object({
       by: z.literal('post'),
-      platform: platformName.optional(),
+      platform: platformNameSchema.optional(),
       /** These posts (any status), else published posts newest first. */
       postIds: z.array(z.uuid('must be a UUID')).min(1, 'must not be empty').max(1000, 'at most 1000 posts').optional(),
       limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),

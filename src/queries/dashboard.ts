@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
-import { CONTENT_CATEGORIES, type ContentCategory } from '../schema/index.js';
+import { CONTENT_CATEGORIES, platformNameSchema, type ContentCategory } from '../schema/index.js';
 import { InvalidInputError, num, numOrNull, parseInput, requirePlatform, requirePost, toDate } from './_input.js';
 import { pgErrorOf } from '../pg-error.js';
 
@@ -12,7 +12,6 @@ export { InvalidInputError, type InputIssue } from './_input.js';
 // per analytics day.
 
 const days = (max = 3650) => z.number().int('must be a whole number of days').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
-const platformName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a platform name: lower-case letters, digits and _');
 /** A calendar date: 'YYYY-MM-DD', or a Date (its UTC date). */
 const calendarDate = z
   .union([z.iso.date('must be a date YYYY-MM-DD'), z.date()])
@@ -93,7 +92,7 @@ export async function getTopContentByCategory(db: Db, params: TopContentParams =
 
 export const dailyPlatformMetricsFiltersSchema = z
   .object({
-    platform: platformName.optional(),
+    platform: platformNameSchema.optional(),
     from: calendarDate.optional(),
     to: calendarDate.optional(),
   })
@@ -273,7 +272,7 @@ export async function getPostEngagementOverTime(
 
 export const bestPostingHoursParamsSchema = z
   .object({
-    platform: platformName.optional(),
+    platform: platformNameSchema.optional(),
     /** IANA time zone the hours are in (default UTC). */
     timeZone: z.string().min(1, 'must not be empty').max(64).default('UTC'),
     /** Posts published in the last `days` days (default 90). */

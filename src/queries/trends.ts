@@ -218,13 +218,13 @@ export async function detectTrendingTopics(db: Db, opts: DetectTrendingTopicsOpt
     growthRate: numOrNull(r.growth_rate),
     engagementGrowthRate: numOrNull(r.engagement_growth_rate),
     fitnessRelevanceScore: numOrNull(r.fitness_relevance_score),
-    contentOpportunities: textArray(r.content_opportunities),
+    contentOpportunities: textArrayFromDriver(r.content_opportunities),
     action: r.action as DetectedTrend['action'],
   }));
 }
 
 /** postgres.js parses text[] into an array; a driver that does not gives the '{...}' literal. */
-function textArray(v: unknown): string[] {
+function textArrayFromDriver(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
   if (typeof v !== 'string' || v === '{}') return [];
   throw new TypeError('content_opportunities: expected an array');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGE_RANGES, EVENT_TYPES, GENDERS, MAX_EVENT_VALUE } from '../../schema/engagement.js';
+import { platformNameSchema } from '../../schema/platforms.js';
 
 // What callers may hand in, and what they get back. The schema is the rule; validate.ts holds a fast
 // check that must never accept more than it.
@@ -59,11 +60,7 @@ const eventMetadata = z.record(z.string(), z.unknown()).superRefine((m, ctx) => 
 export const engagementEventInputSchema = z
   .strictObject({
     postId: z.guid('not a uuid').optional(),
-    platform: z
-      .string()
-      .max(50, 'at most 50 characters')
-      .regex(/^[a-z][a-z0-9_]*$/, 'a platform name: lower-case letters, digits and _')
-      .optional(),
+    platform: platformNameSchema.optional(),
     platformPostId: pgText(100).pipe(z.string().min(1, 'must not be empty')).optional(),
     eventType: z.enum(EVENT_TYPES, { error: `expected one of ${EVENT_TYPES.join(', ')}` }),
     eventTimestamp,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGE_RANGES, EVENT_TYPES, GENDERS, MAX_EVENT_VALUE } from '../../schema/engagement.js';
+import { PLATFORM_NAME_PATTERN } from '../../schema/platforms.js';
 import {
   engagementEventInputSchema,
   INT4_MAX,
@@ -49,7 +50,7 @@ const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
 const AGE_RANGE_SET = new Set<string>(AGE_RANGES);
 const GENDER_SET = new Set<string>(GENDERS);
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const PLATFORM = /^[a-z][a-z0-9_]*$/;
+const PLATFORM = PLATFORM_NAME_PATTERN;
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
 const COUNTRY = /^[A-Z]{2}$/;
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { close, createDb, queryRows } from '../src/db.js';
 import { migrate, migrationsFolder, migrationsTable } from '../src/migrate.js';
 import { getBestPostingHours } from '../src/queries/dashboard.js';
+import { runDoctor } from '../src/cli/doctor.js';
 import { withDatabase } from './support/server.js';
 
 // Migrations must apply on a database that already holds data at an earlier point of the journal,
@@ -19,10 +20,14 @@ const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.js
   entries: { idx: number; tag: string; when: number }[];
 };
 
-/** A migrations folder holding only the first `count` migrations of the journal. */
-function folderUpTo(count: number): string {
+/** 0000 as it was released, before the Supabase issue made it create only what is missing. */
+const RELEASED_0000 = readFileSync(new URL('./fixtures/0000_supabase_bootstrap.released.sql', import.meta.url), 'utf8');
+
+/** A migrations folder holding only the first `count` migrations of the journal (0000 as released, if asked). */
+function folderUpTo(count: number, options: { released0000?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'socialdb-migrations-'));
   cpSync(migrationsFolder, dir, { recursive: true });
+  if (options.released0000) writeFileSync(join(dir, `${journal.entries[0]!.tag}.sql`), RELEASED_0000);
   writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
   return dir;
 }
@@ -34,15 +39,15 @@ afterAll(async () => {
   await admin.end();
 });
 
-async function databaseAt(count: number) {
-  const name = `socialdb_test_upgrade_${process.pid}_${count}`;
+async function databaseAt(count: number, options: { released0000?: boolean } = {}) {
+  const name = `socialdb_test_upgrade_${process.pid}_${count}${options.released0000 ? '_released' : ''}`;
   const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE "${name}"`);
   await admin.end();
   databases.push(name);
   const db = createDb(withDatabase(inject('adminUrl'), name), { max: 2 });
-  const dir = folderUpTo(count);
+  const dir = folderUpTo(count, options);
   try {
     await drizzleMigrate(db, { migrationsFolder: dir, migrationsTable: migrationsTable.table, migrationsSchema: migrationsTable.schema });
   } finally {
@@ -162,6 +167,60 @@ describe('migrating a database that holds data', () => {
         want.map((r) => [r.platform_id, r.hour, r.posts_count, Number(r.avg_engagement_rate)]),
       );
       expect(got.reduce((n, r) => n + r.postsCount, 0)).toBe(60);
+    } finally {
+      await close(db);
+    }
+  });
+
+  // The previous release, migrated with 0000 as it was released (the text this round edited so that it
+  // runs on Supabase): the database keeps working, nothing is lost, and doctor still knows every
+  // migration it applied.
+  const RELEASE = journal.entries.findIndex((e) => e.tag.endsWith('_supabase_hardening'));
+  it(`from the previous release (${RELEASE} migrations, 0000 as released) to the head`, async () => {
+    expect(RELEASE).toBeGreaterThan(PREVIOUS);
+    const db = await databaseAt(RELEASE, { released0000: true });
+    try {
+      const [old] = await queryRows<{ hash: string }>(db, sql`select hash from drizzle.__drizzle_migrations order by created_at limit 1`);
+      expect(old!.hash).toBe('666115ae8ebce0cab40cb6ee8efc998efcba1a7a99deb5fe59ab9234185a5e72');
+      const user = '00000000-0000-0000-0000-00000000a003';
+      const post = '00000000-0000-0000-0000-00000000c003';
+      await db.execute(sql`insert into auth.users (id) values (${user})`);
+      await db.execute(sql`
+        insert into social_accounts (id, user_id, platform_id, handle, platform_account_id, follower_count)
+        values ('00000000-0000-0000-0000-00000000b003', ${user}, 1, 'jmefit', 'ig-3', 1000)`);
+      await db.execute(sql`
+        insert into social_posts (id, user_id, platform_id, account_id, media_type, status, published_at, caption, hashtags)
+        values (${post}, ${user}, 1, '00000000-0000-0000-0000-00000000b003', 'image', 'published', now() - interval '2 days', 'Leg day', '{legday}')`);
+      await db.execute(sql`
+        insert into engagement_events (post_id, event_timestamp, event_key, event_type, platform_user_id, event_metadata)
+        select ${post}, now() - interval '1 day' + g * interval '1 second', g, (array['like','comment','view'])[1 + g % 3], 'u' || (g % 5),
+               case when g % 3 = 1 then '{"text":"#legday forever"}'::jsonb end
+        from generate_series(1, 300) g`);
+
+      await migrate(db);
+
+      const [counts] = await queryRows<{ posts: number; events: number; applied: number; unpolicied: number }>(
+        db,
+        sql`select (select count(*)::int from social_posts) posts, (select count(*)::int from engagement_events) events,
+                   (select count(*)::int from drizzle.__drizzle_migrations) applied,
+                   (select count(*)::int from pg_class c where c.relkind = 'r' and c.relrowsecurity
+                      and c.relnamespace = 'public'::regnamespace
+                      and not exists (select 1 from pg_policy p where p.polrelid = c.oid)) unpolicied`,
+      );
+      expect(counts).toEqual({ posts: 1, events: 300, applied: journal.entries.length, unpolicied: 0 });
+      // The functions this round changed run on the upgraded data.
+      await db.execute(sql`select refresh_post_analytics()`);
+      const [a] = await queryRows<{ n: number }>(
+        db,
+        sql`select sum(likes_count + comments_count + views_count)::int n from post_analytics where post_id = ${post}`,
+      );
+      expect(a!.n).toBe(300);
+      await db.execute(sql`select record_comment_hashtags()`);
+
+      const report = await runDoctor(db);
+      const migrations = report.checks.find((c) => c.name === 'migrations');
+      expect(migrations).toMatchObject({ status: 'ok' });
+      expect(migrations!.summary).toMatch(new RegExp(`^${journal.entries.length} applied`));
     } finally {
       await close(db);
     }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { queryRows, type Db } from '../db.js';
-import { migrationsFolder } from '../migrate.js';
+import { migrationsFolder, releasedMigrationHashes } from '../migrate.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -63,7 +63,7 @@ async function checkMigrations(db: Db): Promise<DoctorCheck> {
   const lastApplied = applied.reduce((m, a) => Math.max(m, Number(a.created_at)), 0);
   // drizzle applies every journal entry newer than the last applied one; an entry with a known hash is applied.
   const pending = journal.filter((m) => !appliedHashes.has(m.hash) && m.folderMillis > lastApplied);
-  const known = new Set(journal.map((m) => m.hash));
+  const known = new Set([...journal.map((m) => m.hash), ...Object.values(releasedMigrationHashes).flat()]);
   const foreign = applied.filter((a) => !known.has(a.hash));
   if (pending.length > 0) {
     return {

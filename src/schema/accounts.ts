@@ -1,11 +1,10 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { boolean, check, date, index, integer, pgTable, primaryKey, unique, uuid, varchar } from 'drizzle-orm/pg-core';
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
 import { ownerCrud, ownerRead, ownsAccount, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
-import { socialPosts } from './posts.js';
 
 /** The brand's own account on a platform: what posts are published from and what followers are counted on. */
 export const socialAccounts = pgTable(
@@ -53,16 +52,6 @@ export const accountFollowerHistory = pgTable(
     serviceRoleAll('account_follower_history'),
   ],
 );
-
-export const socialAccountsRelations = relations(socialAccounts, ({ one, many }) => ({
-  platform: one(socialPlatforms, { fields: [socialAccounts.platformId], references: [socialPlatforms.id] }),
-  followerHistory: many(accountFollowerHistory),
-  posts: many(socialPosts),
-}));
-
-export const accountFollowerHistoryRelations = relations(accountFollowerHistory, ({ one }) => ({
-  account: one(socialAccounts, { fields: [accountFollowerHistory.accountId], references: [socialAccounts.id] }),
-}));
 
 export const selectAccountSchema = createSelectSchema(socialAccounts);
 export const insertAccountSchema = createInsertSchema(socialAccounts, {

@@ -1,4 +1,4 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   check,
@@ -176,10 +176,6 @@ export const postMetricCatalog = pgTable(
     serviceRoleAll('post_metric_catalog'),
   ],
 );
-
-export const postAnalyticsRelations = relations(postAnalytics, ({ one }) => ({
-  post: one(socialPosts, { fields: [postAnalytics.postId], references: [socialPosts.id] }),
-}));
 
 const score = (s: import('zod').ZodNumber) => s.int().min(0).max(100);
 export const selectPostAnalyticsSchema = createSelectSchema(postAnalytics);

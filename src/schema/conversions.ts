@@ -1,4 +1,4 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { check, index, integer, interval, numeric, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
@@ -46,10 +46,6 @@ export const socialConversions = pgTable(
     serviceRoleAll('social_conversions'),
   ],
 );
-
-export const socialConversionsRelations = relations(socialConversions, ({ one }) => ({
-  post: one(socialPosts, { fields: [socialConversions.postId], references: [socialPosts.id] }),
-}));
 
 export const selectConversionSchema = createSelectSchema(socialConversions);
 /** Whole cents at most: conversion_value is numeric(10,2), which would round anything finer silently. */

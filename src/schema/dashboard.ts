@@ -1,4 +1,4 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { bigint, check, date, index, integer, numeric, pgTable, primaryKey, smallint, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createSelectSchema } from 'drizzle-zod';
 import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
@@ -96,14 +96,6 @@ export const postingSlotStats = pgTable(
     serviceRoleAll('posting_slot_stats'),
   ],
 );
-
-export const postLatestAnalyticsRelations = relations(postLatestAnalytics, ({ one }) => ({
-  post: one(socialPosts, { fields: [postLatestAnalytics.postId], references: [socialPosts.id] }),
-}));
-
-export const postConversionTotalsRelations = relations(postConversionTotals, ({ one }) => ({
-  post: one(socialPosts, { fields: [postConversionTotals.postId], references: [socialPosts.id] }),
-}));
 
 export const selectPostLatestAnalyticsSchema = createSelectSchema(postLatestAnalytics);
 export const selectPostConversionTotalsSchema = createSelectSchema(postConversionTotals);

@@ -1,4 +1,4 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   char,
@@ -17,7 +17,6 @@ import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { oneOf } from './_common.js';
 import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
-import { socialPosts } from './posts.js';
 
 export const EVENT_TYPES = ['like', 'comment', 'share', 'save', 'view', 'profile_visit', 'website_click'] as const;
 export const AGE_RANGES = ['13-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
@@ -78,10 +77,6 @@ export const engagementEventsArchive = pgTable('engagement_events_archive', enga
   ownerRead('engagement_events_archive', ownsPost(t.postId)),
   serviceRoleAll('engagement_events_archive'),
 ]);
-
-export const engagementEventsRelations = relations(engagementEvents, ({ one }) => ({
-  post: one(socialPosts, { fields: [engagementEvents.postId], references: [socialPosts.id] }),
-}));
 
 export const selectEngagementEventSchema = createSelectSchema(engagementEvents);
 export const insertEngagementEventSchema = createInsertSchema(engagementEvents, {

@@ -7,3 +7,4 @@ export * from './analytics.js';
 export * from './trends.js';
 export * from './conversions.js';
 export * from './dashboard.js';
+export * from './relations.js';

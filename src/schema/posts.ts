@@ -1,4 +1,4 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
@@ -122,12 +122,6 @@ export const socialPosts = pgTable(
     serviceRoleAll('social_posts'),
   ],
 );
-
-export const socialPostsRelations = relations(socialPosts, ({ one }) => ({
-  platform: one(socialPlatforms, { fields: [socialPosts.platformId], references: [socialPlatforms.id] }),
-  account: one(socialAccounts, { fields: [socialPosts.accountId], references: [socialAccounts.id] }),
-  template: one(contentTemplates, { fields: [socialPosts.templateId], references: [contentTemplates.id] }),
-}));
 
 const hashtag = z
   .string()

@@ -1,11 +1,10 @@
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, numeric, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
 import { ownerCrud, serviceRoleAll } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
-import { socialPosts } from './posts.js';
 
 export const contentTemplates = pgTable(
   'content_templates',
@@ -43,11 +42,6 @@ export const contentTemplates = pgTable(
     serviceRoleAll('content_templates'),
   ],
 );
-
-export const contentTemplatesRelations = relations(contentTemplates, ({ one, many }) => ({
-  platform: one(socialPlatforms, { fields: [contentTemplates.platformId], references: [socialPlatforms.id] }),
-  posts: many(socialPosts),
-}));
 
 export const selectTemplateSchema = createSelectSchema(contentTemplates);
 export const insertTemplateSchema = createInsertSchema(contentTemplates, {

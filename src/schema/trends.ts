@@ -1,4 +1,4 @@
-import { relations, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   type AnyPgColumn,
@@ -236,10 +236,6 @@ export const fitnessLexicon = pgTable(
     serviceRoleAll('fitness_lexicon'),
   ],
 );
-
-export const trendingTopicsRelations = relations(trendingTopics, ({ one }) => ({
-  platform: one(socialPlatforms, { fields: [trendingTopics.platformId], references: [socialPlatforms.id] }),
-}));
 
 export const selectTrendingTopicSchema = createSelectSchema(trendingTopics);
 export const insertTrendingTopicSchema = createInsertSchema(trendingTopics, {

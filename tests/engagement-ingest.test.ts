@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { close, createDb, createEmbeddedDb, queryRows, type Db } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import {
@@ -14,6 +14,7 @@ import {
   type EngagementEventInput,
 } from '../src/queries/engagement/index.js';
 import { useTestDb } from './support/db.js';
+import { withDatabase } from './support/server.js';
 
 const t = useTestDb();
 
@@ -275,8 +276,12 @@ describe('recordEngagementEvents', () => {
       eventTimestamp: new Date(Date.UTC(2026, 9, 7) + i * 1000),
       platformEventId: `fail-${i}`,
     }));
-    const db = createDb(t.url, { max: 4, postgres: { connection: { lock_timeout: 300 } } });
-    const locker = createDb(t.url, { max: 1 });
+    // lock_timeout here is a session setting sent at connect time, which a transaction pooler cannot
+    // carry (PgBouncer refuses the startup parameter): this test of the failure path talks to the
+    // server itself, also when the others run through the pooler (SOCIAL_DB_TEST_POOLER_URL).
+    const direct = withDatabase(inject('adminUrl'), t.name);
+    const db = createDb(direct, { max: 4, postgres: { connection: { lock_timeout: 300 } } });
+    const locker = createDb(direct, { max: 1 });
     try {
       let release!: () => void;
       let locked!: () => void;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql, TransactionRollbackError } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { close, createEmbeddedDb, queryRows, type Db } from '../src/db.js';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close, createEmbeddedDb, queryRows, type Db, type PostgresDb } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import {
   contentTemplates,
@@ -12,34 +12,32 @@ import {
   socialPosts,
   trendingTopics,
 } from '../src/schema/index.js';
+import { asApi, authenticatorDb, type ApiWho } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
 
-// Row-level security as the Supabase API roles meet it: each check runs in a transaction that switches
-// role like PostgREST does (SET LOCAL ROLE + request.jwt.claims) and is rolled back afterwards.
+// Row-level security as the Supabase API roles meet it: each check is one Data API request, made as
+// PostgREST makes it (logged in as `authenticator`, then SET LOCAL ROLE + request.jwt.claims in a
+// transaction), and rolled back afterwards. Fixtures are written by the superuser (t.db).
 
 const t = useTestDb();
+let api: PostgresDb;
+beforeAll(() => {
+  api = authenticatorDb(t.url);
+});
+afterAll(async () => {
+  if (api) await close(api);
+});
 const A = randomUUID();
 const B = randomUUID();
-type Who = { role: 'anon' } | { role: 'service_role' } | { role: 'authenticated'; sub?: string };
+type Who = ApiWho;
 const asUser = (sub: string): Who => ({ role: 'authenticated', sub });
 const anon: Who = { role: 'anon' };
 const service: Who = { role: 'service_role' };
 
-async function as<T>(who: Who, work: (tx: Db) => Promise<T>, db: Db = t.db): Promise<T> {
-  let result: T | undefined;
-  try {
-    await db.transaction(async (tx) => {
-      await tx.execute(sql.raw(`SET LOCAL ROLE ${who.role}`));
-      const claims = { role: who.role, ...(who.role === 'authenticated' && who.sub ? { sub: who.sub } : {}) };
-      await tx.execute(sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`);
-      result = await work(tx);
-      tx.rollback();
-    });
-  } catch (err) {
-    if (!(err instanceof TransactionRollbackError)) throw err;
-  }
-  return result as T;
+/** One API request as `who`, rolled back; through the authenticator, or on `db` (PGlite has no login roles). */
+async function as<T>(who: Who, work: (tx: Db) => Promise<T>, db: Db = api): Promise<T> {
+  return asApi(db, who, work, { rollback: true });
 }
 
 const count = async (db: Db, query: ReturnType<typeof sql>) =>

@@ -6,15 +6,10 @@ import { close, type Db } from './db.js';
 import { migrate } from './migrate.js';
 import { formatReport, runDoctor } from './cli/doctor.js';
 import { CliError, EXIT, EXIT_CODES_HELP, explain, openTarget, resolveTarget, type Target } from './cli/target.js';
+import type { Io } from './cli/io.js';
 import { table } from './demo/table.js';
 
-export interface Io {
-  out(s: string): void;
-  err(s: string): void;
-  env: NodeJS.ProcessEnv;
-  /** Where the progress bars draw: a TTY gets a redrawn line, anything else periodic lines. */
-  stream?: NodeJS.WriteStream;
-}
+export type { Io } from './cli/io.js';
 
 const CONNECTION_HELP = `Database:
   --database-url <url>  PostgreSQL server to use (default: the DATABASE_URL environment variable)

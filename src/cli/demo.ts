@@ -5,7 +5,7 @@ import { printDashboard, runRollups } from '../demo/dashboard.js';
 import { generateDemoData, removeDemoData, type DemoOptions } from '../demo/generate.js';
 import { formatReport, runDoctor } from './doctor.js';
 import { EXIT, explain, openTarget, resetPgliteFolder, type Target } from './target.js';
-import type { Io } from '../cli.js';
+import type { Io } from './io.js';
 
 /** `social-db demo`: migrate, generate, roll up, print the dashboard, say how to browse the data. */
 export async function runDemo(target: Target, options: Omit<DemoOptions, 'out'>, io: Io): Promise<number> {

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { queryRows, type Db } from '../db.js';
 import { migrationsFolder, releasedMigrationHashes } from '../migrate.js';
+import { ADVISOR_LEVEL, type AdvisorLint } from '../queries/advisor.js';
+import { auditSecurity } from '../queries/security.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -41,6 +43,7 @@ export async function runDoctor(db: Db): Promise<DoctorReport> {
   }
   checks.push(await checkDeadLetters(db));
   checks.push(await checkRowLevelSecurity(db));
+  if (schemaReady) checks.push(await checkSecurityAudit(db));
   return { healthy: checks.every((c) => c.status !== 'fail'), checks };
 }
 
@@ -230,6 +233,28 @@ async function checkRowLevelSecurity(db: Db): Promise<DoctorCheck> {
     };
   }
   return { name, status: 'ok', summary: `enabled on all ${rows.length} tables (partitions included)` };
+}
+
+/**
+ * `auditSecurity`: the package's own rules plus Supabase's Security Advisor lints. A finding the
+ * Advisor rates ERROR, or a function that the Data API would refuse to run, fails; others warn.
+ */
+async function checkSecurityAudit(db: Db): Promise<DoctorCheck> {
+  const name = 'security audit';
+  const findings = await auditSecurity(db);
+  if (findings.length === 0) return { name, status: 'ok', summary: 'no findings (package rules and Supabase Security Advisor lints)' };
+  const severe = findings.filter(
+    (f) => f.rule === 'function_dml_without_where' || (f.rule in ADVISOR_LEVEL && ADVISOR_LEVEL[f.rule as AdvisorLint] === 'ERROR'),
+  );
+  const byRule = new Map<string, string[]>();
+  for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f.object]);
+  const shown = [...byRule].map(([rule, objects]) => `${rule}: ${objects.slice(0, 3).join(', ')}${objects.length > 3 ? ` (+${objects.length - 3})` : ''}`);
+  return {
+    name,
+    status: severe.length > 0 ? 'fail' : 'warn',
+    summary: `${findings.length} finding(s): ${shown.join('; ')}`,
+    fix: 'auditSecurity(db) lists each with its reason; docs/security.md says what each rule means',
+  };
 }
 
 export function formatReport(report: DoctorReport): string {

@@ -7,4 +7,5 @@ export * from './conversions.js';
 export * from './trends.js';
 export * from './maintenance.js';
 export * from './security.js';
+export * from './advisor.js';
 export * from './analytics.js';

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
 import { parseInput } from './_input.js';
+import { ADVISOR_LINTS, adviseSecurity, findUnsafeDmlFunctions } from './advisor.js';
 
 // Row-level security and privileges for the Supabase API roles (anon, authenticated, service_role).
 // `syncApiGrants` wraps the SQL function of migration 0008; `auditSecurity` reads the catalog and
@@ -56,6 +57,9 @@ export const SECURITY_RULES = [
   'function_anon_execute',
   'definer_search_path',
   'authenticated_unsafe_function',
+  'function_dml_without_where',
+  // Supabase's Security Advisor, same names and meaning (./advisor.ts).
+  ...ADVISOR_LINTS,
 ] as const;
 export type SecurityRule = (typeof SECURITY_RULES)[number];
 
@@ -89,7 +93,9 @@ const textArrayOfParams = (values: string[]): SQL =>
  * TRIGGER); views (unless security_invoker) and materialized views closed to them; sequences only for
  * roles that may insert into the owning table; service_role reaches every table, view and sequence.
  * Functions: no EXECUTE for PUBLIC or anon; SECURITY DEFINER pins search_path including pg_temp;
- * authenticated executes only SECURITY INVOKER functions that cannot write (STABLE or IMMUTABLE).
+ * authenticated executes only SECURITY INVOKER functions that cannot write (STABLE or IMMUTABLE);
+ * no function has a DELETE/UPDATE without WHERE (pg-safeupdate refuses them through the Data API).
+ * Then Supabase's Security Advisor lints (`ADVISOR_LINTS`), over every non-platform schema.
  */
 export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): Promise<SecurityFinding[]> {
   const { schemas, anonReadable } = parseInput('auditSecurity', auditSecurityParamsSchema, params);
@@ -187,5 +193,8 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
       from fn where has_function_privilege('authenticated', oid, 'EXECUTE') and (prosecdef or provolatile = 'v')
     order by 1, 3, 4`,
   );
-  return rows.map((r) => ({ rule: r.rule, object: r.object, detail: r.detail }));
+  const own = rows.map((r) => ({ rule: r.rule, object: r.object, detail: r.detail }));
+  const dml = await findUnsafeDmlFunctions(db, schemas);
+  const advisor = await adviseSecurity(db);
+  return [...own, ...dml, ...advisor];
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, TransactionRollbackError } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, type Db } from '../src/db.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close, queryRows, type Db, type PostgresDb } from '../src/db.js';
 import {
   getBestPostingHours,
   getDailyPlatformMetrics,
@@ -13,6 +13,7 @@ import {
 } from '../src/queries/index.js';
 import { postingSlotStatsDiff } from './analytics-fixtures.js';
 import { avgRate, buildFixture, latestByPost, share4, utcDate, type Fixture, type FxAnalytics } from './dashboard-fixture.js';
+import { asApi, authenticatorDb, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
 
@@ -21,9 +22,16 @@ let fx: Fixture;
 let latest: Map<string, FxAnalytics>;
 const DAY = 86_400_000;
 
+/** Logged in as `authenticator`, as Supabase's Data API is (tests/support/api.ts). */
+let api: PostgresDb;
+
 beforeAll(async () => {
   fx = await buildFixture(t.db, { seed: 20261124, posts: 160 });
   latest = latestByPost(fx);
+  api = authenticatorDb(t.url);
+});
+afterAll(async () => {
+  if (api) await close(api);
 });
 
 const engagement = (a: FxAnalytics) => a.likes + a.comments + a.shares;
@@ -120,9 +128,12 @@ describe('getTopContentByCategory / get_top_content_by_category', () => {
 
   it('as Supabase RPC for a signed-in user: only that user\'s posts (SECURITY INVOKER, RLS applies)', async () => {
     const user = fx.users[1]!;
-    const ids = await rolledBack(
+    // One Data API request: authenticator, SET LOCAL ROLE authenticated, the user's JWT claims.
+    const ids = await asApi(
+      api,
+      signedIn(user),
       (tx) => queryRows<{ post_id: string }>(tx, sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`),
-      user,
+      { rollback: true },
     );
     const own = new Set(fx.posts.filter((p) => p.userId === user).map((p) => p.id));
     expect(ids.length).toBeGreaterThan(0);
@@ -134,15 +145,11 @@ describe('getTopContentByCategory / get_top_content_by_category', () => {
   });
 });
 
-/** Runs `work` in a transaction that is rolled back afterwards (as a signed-in user when `sub` is given). */
-async function rolledBack<T>(work: (tx: Db) => Promise<T>, sub?: string): Promise<T> {
+/** Runs `work` as the superuser in a transaction that is rolled back afterwards. */
+async function rolledBack<T>(work: (tx: Db) => Promise<T>): Promise<T> {
   let result: T | undefined;
   try {
     await t.db.transaction(async (tx) => {
-      if (sub) {
-        await tx.execute(sql`SET LOCAL ROLE authenticated`);
-        await tx.execute(sql`SELECT set_config('request.jwt.claims', ${JSON.stringify({ role: 'authenticated', sub })}, true)`);
-      }
       result = await work(tx);
       tx.rollback();
     });

@@ -145,12 +145,23 @@ export function explain(err: unknown, target?: Target): CliError {
   return new CliError(message, EXIT.failure);
 }
 
+/** Schemas a hosted Supabase project reserves for the platform's own roles. */
+const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', 'extensions', 'vault', 'graphql', 'graphql_public', 'supabase_functions']);
+
 /** Names the privilege behind a "permission denied" and the statement that grants it. */
 export function permissionHint(message: string): string {
   const m = /permission denied for (schema|table|sequence|function|database|view|materialized view) "?([^\s"]+)"?/i.exec(message);
   const owner = /must be owner of (\w+(?: \w+)?) "?([^\s"]+)"?/i.exec(message);
   let need: string;
-  if (m) {
+  if (m && m[1]!.toLowerCase() === 'schema' && PLATFORM_SCHEMAS.has(m[2]!)) {
+    // On Supabase these schemas belong to the platform (supabase_admin); no project role may create in
+    // them or grant on them, so "ask the owner" is advice nobody can follow there.
+    need =
+      `schema ${m[2]} belongs to the platform on Supabase: no project role, postgres included, may create in it or grant on it. ` +
+      `Nothing of this package's needs that (migration 0000 only creates what is missing): upgrade @jmefit/social-db if the ` +
+      `failing migration is the package's; if it is one of your own, create the object in public (or a schema of yours) and ` +
+      `reference ${m[2]} objects only by foreign key or function call. On a server of your own, its owner can run: GRANT USAGE, CREATE ON SCHEMA ${m[2]} TO <role>;`;
+  } else if (m) {
     const [, kind, name] = m;
     const grant: Record<string, string> = {
       schema: `GRANT USAGE, CREATE ON SCHEMA ${name} TO <role>;`,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fails when the TypeScript schema and drizzle/ disagree, or the journal is out of order.
+# Fails when the TypeScript schema and drizzle/ disagree, or the journal is out of order, or (when
+# DATABASE_URL names a server) a file of sql/functions/ and the function the migrations leave disagree.
 # Generates into a scratch copy, so the working tree is never touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +30,15 @@ node -e '
   }
 '
 echo "drift check: schema and drizzle/ agree ($(grep -c '"tag"' drizzle/meta/_journal.json) migrations, journal in order)"
+# SQL functions (docs/sql-functions.md): a scratch database on DATABASE_URL's server is migrated with
+# src/migrate.ts, every file of sql/functions/ is checked against its catalog, the database is dropped.
+# .ci/run exports DATABASE_URL; without one this step cannot run and says so.
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  if ! npx tsx scripts/sql-functions/cli.ts check; then
+    echo "drift: sql/functions/ and the migrations disagree (above). Change a function in its file, then" >&2
+    echo "'npm run sql:migration -- <name>' writes the migration that carries it (docs/sql-functions.md)." >&2
+    exit 1
+  fi
+else
+  echo "drift check: sql/functions/ NOT checked: set DATABASE_URL to a PostgreSQL server that allows CREATE DATABASE" >&2
+fi

@@ -8,10 +8,13 @@ import { migrate, migrationsFolder } from '../src/migrate.js';
 import { scheduleMaintenance, unscheduleMaintenance } from '../src/queries/maintenance.js';
 import { useTestDb } from './support/db.js';
 import { withDatabase } from './support/server.js';
+import { asRole, createSupabaseDatabase, supabaseCronSql } from './support/supabase.js';
 
 // pg_cron runs jobs in one database per server, `cron.database_name`; .ci/run sets it to this name. The
 // test owns that database: it creates it, migrates it, and drops it. Every other test database is the
-// "no pg_cron here" case.
+// "no pg_cron here" case. The database is laid out as a Supabase project (tests/support/supabase.ts):
+// pg_cron enabled by the platform's superuser and usable by the non-superuser migrator, which migrates
+// the database and so owns the jobs, as `postgres` does on Supabase.
 const CRON_DB = 'socialdb_cron';
 const JOBS = [
   'social-archive-engagement-events',
@@ -36,15 +39,44 @@ function admin() {
   return postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
 }
 
+/** The platform's side: pg_cron enabled in socialdb_cron by the superuser, as Supabase does for projects. */
+async function enableCronAsSupabase() {
+  const inDb = postgres(withDatabase(inject('adminUrl'), CRON_DB), { max: 1, onnotice: () => {} });
+  try {
+    await inDb.unsafe(supabaseCronSql(inject('migratorRole')));
+  } finally {
+    await inDb.end({ timeout: 5 });
+  }
+}
+
+/**
+ * socialdb_cron owned by the migrator: laid out as a fresh Supabase project with pg_cron enabled, or
+ * cloned from the migrated template (pg_cron not enabled). Returns a pool logged in as the migrator.
+ */
 async function recreateCronDatabase(template?: string): Promise<PostgresDb> {
+  const migrator = inject('migratorRole');
   const a = admin();
   try {
     await a.unsafe(`DROP DATABASE IF EXISTS "${CRON_DB}" WITH (FORCE)`);
-    await a.unsafe(template ? `CREATE DATABASE "${CRON_DB}" TEMPLATE "${template}"` : `CREATE DATABASE "${CRON_DB}"`);
+    if (template) await a.unsafe(`CREATE DATABASE "${CRON_DB}" TEMPLATE "${template}" OWNER "${migrator}"`);
   } finally {
     await a.end({ timeout: 5 });
   }
-  return createDb(withDatabase(inject('adminUrl'), CRON_DB), { max: 1 });
+  if (!template) {
+    await createSupabaseDatabase(inject('adminUrl'), CRON_DB, migrator);
+    await enableCronAsSupabase();
+  }
+  return createDb(asRole(inject('adminUrl'), migrator, CRON_DB), { max: 1 });
+}
+
+/** Who owns each job, read by the superuser (cron.job's policy shows a non-superuser only its own). */
+async function jobOwners(): Promise<{ name: string; username: string }[]> {
+  const inDb = postgres(withDatabase(inject('adminUrl'), CRON_DB), { max: 1, onnotice: () => {} });
+  try {
+    return await inDb<{ name: string; username: string }[]>`SELECT jobname AS name, username FROM cron.job ORDER BY jobname`;
+  } finally {
+    await inDb.end({ timeout: 5 });
+  }
 }
 
 async function dropCronDatabase(db: PostgresDb | undefined) {
@@ -114,13 +146,14 @@ describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron
     if (cronProblem) throw new Error(cronProblem);
   });
 
-  it('migrating an empty socialdb_cron schedules every job once; migrating again duplicates none', async () => {
+  it('migrating an empty Supabase-like socialdb_cron as its owner schedules every job once, owned by it; migrating again duplicates none', async () => {
     cronDb = await recreateCronDatabase();
     const db = cronDb;
     await migrate(db);
     const first = await queryRows<JobRow>(db, jobsQuery);
     expect(first.map((j) => j.name)).toEqual(JOBS);
     for (const j of first) expect(j).toMatchObject({ n: 1, database: CRON_DB });
+    expect(await jobOwners()).toEqual(JOBS.map((name) => ({ name, username: inject('migratorRole') })));
     expect(Object.fromEntries(first.map((j) => [j.name, j.schedule]))).toEqual({
       'social-archive-engagement-events': '40 3 1 * *',
       'social-detect-trending-topics': '0 * * * *',
@@ -139,7 +172,10 @@ describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron
     const again = await queryRows<JobRow>(db, jobsQuery);
     expect(again).toEqual(first);
 
-    // Every command is valid SQL against this database's functions: run each as pg_cron would.
+    expect(await jobOwners()).toEqual(JOBS.map((name) => ({ name, username: inject('migratorRole') })));
+
+    // Every command is valid SQL against this database's functions: run each as pg_cron would, as the
+    // job's owner.
     for (const j of again) await db.execute(sql.raw(j.command));
   });
 
@@ -151,6 +187,8 @@ describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron
     const [ext] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'pg_cron'`);
     expect(ext!.n).toBe(0);
 
+    // The project enables pg_cron (Supabase: Database > Extensions), then its owner schedules.
+    await enableCronAsSupabase();
     const first = await scheduleMaintenance(db);
     expect(first.scheduled).toBe(true);
     const second = await scheduleMaintenance(db, { retention: { years: 3 } });
@@ -160,6 +198,8 @@ describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron
     expect(jobs.find((j) => j.name === 'social-archive-engagement-events')!.command).toBe(
       "SELECT count(*) FROM archive_old_engagement_events('3 years'::interval)",
     );
+
+    expect(await jobOwners()).toEqual(JOBS.map((name) => ({ name, username: inject('migratorRole') })));
 
     expect((await unscheduleMaintenance(db)).sort()).toEqual(JOBS);
     const [left] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM cron.job`);

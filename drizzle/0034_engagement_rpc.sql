@@ -4,10 +4,13 @@
 -- 1. supabase.rpc('record_engagement_events', { events }): recordEngagementEvents in SQL, for the
 --    service key (docs/ingestion.md, "From supabase-js").
 -- 2. supabase.from('engagement_events').insert({ post_id, event_type, event_timestamp, ... }) without
---    event_key: a BEFORE INSERT row trigger derives the key recordEngagementEvents would give the event.
---    It fires only WHEN (NEW.event_key IS NULL); ingestion always sends the key (bench: no measurable cost).
+--    event_key: refused by the column's DEFAULT with an error that names the RPC. A key-deriving
+--    BEFORE INSERT row trigger was built and measured first: even when its WHEN (NEW.event_key IS
+--    NULL) is false it costs every ingested row 0.13-0.29 us of server CPU (the WHEN and the partition
+--    constraint re-check a BR trigger forces), 1.5-3 % of the ingest's; the default costs nothing when
+--    the key is given (docs/ingestion.md, "From supabase-js").
 --
--- All three are SECURITY INVOKER with search_path pinned to '' and every relation and function
+-- All are SECURITY INVOKER with search_path pinned to '' and every relation and function
 -- schema-qualified: the RPC is executable by service_role only, which holds every privilege it uses,
 -- so running as the caller is enough (a definer would run with the owner's rights for nothing).
 -- Following 0008/0018: EXECUTE revoked from PUBLIC, anon and authenticated (Supabase grants the API
@@ -455,53 +458,32 @@ REVOKE ALL ON FUNCTION public.record_engagement_events(json, text) FROM PUBLIC, 
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION public.record_engagement_events(json, text) TO service_role;
 --> statement-breakpoint
--- A plain INSERT into engagement_events without event_key (supabase.from('engagement_events')
--- .insert({ post_id, event_type, event_timestamp, ... }) with the service key) gets the key
--- recordEngagementEvents would give the same event: engagement_event_key() of
--- '<platform>:<post uuid>:<event_type>:<platform_user_id or ''>:<time as ISO 8601 UTC, milliseconds>'
--- (such a row has no platform event id). The time is cut to milliseconds as a JavaScript Date keeps
--- it, so the same event sent both ways is one row. Fires only for rows without a key (the trigger's
--- WHEN), so ingestion, which always sends the key, never calls it.
-CREATE OR REPLACE FUNCTION public.engagement_events_derive_key() RETURNS trigger
+-- The DEFAULT of engagement_events.event_key: evaluated only when an INSERT leaves the column out, as
+-- supabase.from('engagement_events').insert({ post_id, event_type, event_timestamp, ... }) does, and
+-- then it refuses the row with an error that names the RPC to use instead. (A NOT NULL error could
+-- not name it.) An INSERT that supplies the key, as recordEngagementEvents and the RPC always do,
+-- never evaluates a default: nothing runs per row on the ingest path, unlike a key-deriving row
+-- trigger (measured: docs/ingestion.md, "From supabase-js").
+CREATE OR REPLACE FUNCTION public.engagement_events_event_key_required() RETURNS bigint
 LANGUAGE plpgsql
+VOLATILE
 SET search_path = ''
 AS $fn$
-DECLARE
-  platform text;
 BEGIN
-  IF NEW.event_type IS NULL THEN
-    -- Checked here, or the NOT NULL error would name event_key (checked first) for what event_type lacks.
-    RAISE EXCEPTION 'null value in column "event_type" of relation "engagement_events" violates not-null constraint'
-      USING ERRCODE = 'not_null_violation', COLUMN = 'event_type', TABLE = 'engagement_events';
-  END IF;
-  IF NEW.post_id IS NULL OR NEW.event_timestamp IS NULL THEN
-    RETURN NEW; -- their own NOT NULL constraints, checked before event_key's, name them
-  END IF;
-  SELECT pl.name INTO platform
-  FROM public.social_posts p
-  JOIN public.social_platforms pl ON pl.id = p.platform_id
-  WHERE p.id = NEW.post_id;
-  IF platform IS NULL THEN
-    RAISE EXCEPTION 'no post with id %', NEW.post_id
-      USING ERRCODE = 'foreign_key_violation', COLUMN = 'post_id', TABLE = 'engagement_events',
-            HINT = 'The event key is derived from the post''s platform. supabase.rpc(''record_engagement_events'', { events }) records events with per-row rejections instead.';
-  END IF;
-  NEW.event_timestamp := pg_catalog.date_trunc('milliseconds', NEW.event_timestamp);
-  NEW.event_key := public.engagement_event_key(
-    platform || ':' || NEW.post_id::text || ':' || NEW.event_type || ':' || coalesce(NEW.platform_user_id, '') || ':'
-    || pg_catalog.to_char(NEW.event_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
-  RETURN NEW;
+  RAISE EXCEPTION 'engagement_events.event_key is required: record events with supabase.rpc(''record_engagement_events'', { events }), which derives it'
+    USING ERRCODE = 'not_null_violation',
+          SCHEMA = 'public',
+          TABLE = 'engagement_events',
+          COLUMN = 'event_key',
+          HINT = 'record_engagement_events(events) takes the objects recordEngagementEvents takes ({ postId, eventType, eventTimestamp, ... }) and returns { inserted, duplicates, rejected }. From SQL, the key is public.engagement_event_key(''<platform>:<platform event id>''), or without one public.engagement_event_key(''<platform>:<post uuid>:<event_type>:<platform_user_id or empty>:<event_timestamp as YYYY-MM-DDTHH:MI:SS.mmmZ>'').';
 END
 $fn$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION public.engagement_events_derive_key() FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.engagement_events_event_key_required() FROM PUBLIC, anon, authenticated;
 --> statement-breakpoint
-GRANT EXECUTE ON FUNCTION public.engagement_events_derive_key() TO service_role;
+-- service_role inserts: it must be able to evaluate the default to get the error meant for it.
+GRANT EXECUTE ON FUNCTION public.engagement_events_event_key_required() TO service_role;
 --> statement-breakpoint
--- On the partitioned table: PostgreSQL clones a row trigger onto every partition, the DEFAULT one and
--- those ensure_engagement_partitions() creates later included.
-CREATE TRIGGER engagement_events_derive_key
-BEFORE INSERT ON public.engagement_events
-FOR EACH ROW
-WHEN (NEW.event_key IS NULL)
-EXECUTE FUNCTION public.engagement_events_derive_key();
+-- On the partitioned table; ALTER COLUMN ... SET DEFAULT recurses to the partitions (the DEFAULT one
+-- included), and partitions created later by ensure_engagement_partitions() copy it.
+ALTER TABLE public.engagement_events ALTER COLUMN event_key SET DEFAULT public.engagement_events_event_key_required();

@@ -17,7 +17,8 @@ import { pgError } from './support/errors.js';
 // supabase-js with the service key, as PostgREST runs it: a transaction that switches to the API role
 // (SET LOCAL ROLE + request.jwt.claims), then
 //   supabase.rpc('record_engagement_events', { events })                 -> record_engagement_events(events)
-//   supabase.from('engagement_events').insert({ post_id, event_type, ... }) -> INSERT without event_key
+//   supabase.from('engagement_events').insert({ post_id, event_type, ... }) -> INSERT without event_key,
+//                                                                           refused with an error naming the RPC
 // Migration 0034; the functions' text is also in sql/functions/.
 
 const t = useTestDb();
@@ -436,11 +437,11 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
           FROM pg_proc p
           LEFT JOIN LATERAL (SELECT true AS granted FROM aclexplode(p.proacl) a WHERE a.grantee = 0 LIMIT 1) aclexplode_public ON true
           WHERE p.pronamespace = 'public'::regnamespace
-            AND p.proname IN ('record_engagement_events', 'engagement_events_from_json', 'engagement_events_derive_key')
+            AND p.proname IN ('record_engagement_events', 'engagement_events_from_json', 'engagement_events_event_key_required')
           ORDER BY 1`,
     );
     expect(rows).toEqual([
-      { fn: 'engagement_events_derive_key()', anon: false, authenticated: false, service: true, public: false },
+      { fn: 'engagement_events_event_key_required()', anon: false, authenticated: false, service: true, public: false },
       { fn: 'engagement_events_from_json(json,integer[])', anon: false, authenticated: false, service: true, public: false },
       { fn: 'record_engagement_events(json,text)', anon: false, authenticated: false, service: true, public: false },
     ]);
@@ -451,10 +452,10 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
       t.db,
       sql`SELECT p.proname AS name, p.prosecdef AS definer, p.proconfig AS config, p.prosrc AS body, pg_get_functiondef(p.oid) AS def
           FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
-            AND p.proname IN ('record_engagement_events', 'engagement_events_from_json', 'engagement_events_derive_key')
+            AND p.proname IN ('record_engagement_events', 'engagement_events_from_json', 'engagement_events_event_key_required')
           ORDER BY 1`,
     );
-    expect(rows.map((r) => r.name)).toEqual(['engagement_events_derive_key', 'engagement_events_from_json', 'record_engagement_events']);
+    expect(rows.map((r) => r.name)).toEqual(['engagement_events_event_key_required', 'engagement_events_from_json', 'record_engagement_events']);
     const migration = readFileSync(`${migrationsFolder}/0034_engagement_rpc.sql`, 'utf8');
     for (const r of rows) {
       expect(r.definer).toBe(false);
@@ -469,100 +470,75 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
 });
 
 describe("supabase.from('engagement_events').insert() without event_key", () => {
-  it('gets the key recordEngagementEvents gives the same event, the time cut to milliseconds', async () => {
-    const postId = posts.get('rpc_ig_1')!;
-    const inserted = await as('service_role', (tx) =>
-      queryRows<{ k: string; at: string; part: string }>(
-        tx,
-        sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp, platform_user_id, event_value)
-            VALUES (${postId}, 'view', '2026-11-15T10:00:00.123456Z', 'plain-user', 12)
-            RETURNING event_key::text AS k, to_char(event_timestamp AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS at, tableoid::regclass::text AS part`,
-      ),
-    );
-    const source = `instagram:${postId}:view:plain-user:2026-11-15T10:00:00.123Z`;
-    expect(inserted).toEqual([{ k: eventKey(source).toString(), at: '10:00:00.123000', part: 'engagement_events_y2026m11' }]);
-    // The same event through recordEngagementEvents (and the RPC) is a duplicate.
-    const same = { postId, eventType: 'view', eventTimestamp: '2026-11-15T10:00:00.123Z', platformUserId: 'plain-user', eventValue: 12 } as const;
-    expect(await recordEngagementEvents(t.db, [same])).toEqual({ inserted: 0, duplicates: 1, rejected: [] });
-    expect(await rpc([same])).toEqual({ inserted: 0, duplicates: 1, rejected: [] });
+  const NAMES_THE_RPC = /^engagement_events\.event_key is required: record events with supabase\.rpc\('record_engagement_events', \{ events \}\), which derives it$/;
 
-    // Without platform_user_id, and a batch of rows in one statement.
-    const many = await as('service_role', (tx) =>
-      queryRows<{ k: string }>(
-        tx,
-        sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp)
-            VALUES (${postId}, 'like', '2026-11-15T11:00:00Z'), (${postId}, 'like', '2026-11-15T11:00:01Z')
-            RETURNING event_key::text AS k`,
-      ),
+  /** What PostgREST runs for .insert({ post_id, event_type, event_timestamp }): event_key left out. */
+  const plainInsert = (postId: string, at: string, table = 'engagement_events') =>
+    as('service_role', (tx) =>
+      tx.execute(sql`INSERT INTO ${sql.identifier(table)} (post_id, event_type, event_timestamp, platform_user_id)
+                     SELECT r.post_id, r.event_type, r.event_timestamp, r.platform_user_id
+                     FROM json_populate_recordset(NULL::engagement_events, ${JSON.stringify([{ post_id: postId, event_type: 'view', event_timestamp: at, platform_user_id: 'plain' }])}::text::json) r`),
     );
-    expect(many.map((r) => r.k)).toEqual([
-      eventKey(`instagram:${postId}:like::2026-11-15T11:00:00.000Z`).toString(),
-      eventKey(`instagram:${postId}:like::2026-11-15T11:00:01.000Z`).toString(),
-    ]);
+
+  it('fails with an error that names the RPC (SQLSTATE 23502, column event_key, a hint with the key recipe)', async () => {
+    const postId = posts.get('rpc_ig_1')!;
+    const e = await pgError(plainInsert(postId, '2026-11-15T10:00:00.123Z'));
+    expect(e).toMatchObject({ code: '23502', column_name: 'event_key' });
+    expect(e.message).toMatch(NAMES_THE_RPC);
+    expect(await hintOf(plainInsert(postId, '2026-11-15T10:00:00.123Z'))).toMatch(
+      /record_engagement_events\(events\) takes the objects recordEngagementEvents takes.*engagement_event_key/,
+    );
+    // Nothing was stored; the RPC stores the same event.
+    const [n] = await queryRows<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM engagement_events WHERE post_id = ${postId} AND event_timestamp = '2026-11-15T10:00:00.123Z'`);
+    expect(n!.n).toBe(0);
+    expect(await rpc([{ postId, eventType: 'view', eventTimestamp: '2026-11-15T10:00:00.123Z', platformUserId: 'plain' }])).toEqual({
+      inserted: 1,
+      duplicates: 0,
+      rejected: [],
+    });
   });
 
-  it('a key given is kept; an unknown post or a missing event_type is an error that says so', async () => {
+  it('holds on every partition: by name, the DEFAULT one, and those ensure_engagement_partitions creates later', async () => {
+    const postId = posts.get('rpc_tt_1')!;
+    await t.db.execute(sql`SELECT count(*) FROM ensure_engagement_partitions(12)`);
+    const parts = await queryRows<{ part: string; dflt: string | null }>(
+      t.db,
+      sql`SELECT c.relname AS part, pg_get_expr(d.adbin, d.adrelid) AS dflt
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'event_key'
+          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+          WHERE i.inhparent = 'engagement_events'::regclass ORDER BY 1`,
+    );
+    expect(parts.length).toBeGreaterThan(12);
+    expect(parts.map((p) => p.part)).toContain('engagement_events_default');
+    expect(parts.filter((p) => p.dflt !== 'engagement_events_event_key_required()')).toEqual([]);
+    const ahead = new Date();
+    ahead.setUTCMonth(ahead.getUTCMonth() + 11, 15);
+    for (const [at, table] of [
+      ['1999-06-15T12:00:00Z', 'engagement_events'], // routed to DEFAULT
+      ['1999-06-15T12:00:00Z', 'engagement_events_default'],
+      [ahead.toISOString(), 'engagement_events'], // a partition made after the migration
+    ] as const) {
+      expect((await pgError(plainInsert(postId, at, table))).message).toMatch(NAMES_THE_RPC);
+    }
+  });
+
+  it('a key given is kept, and an explicit NULL key is the plain NOT NULL error', async () => {
     const postId = posts.get('rpc_ig_1')!;
     const [kept] = await as('service_role', (tx) =>
       queryRows<{ k: string }>(
         tx,
         sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp, event_key)
-            VALUES (${postId}, 'like', '2026-11-15T12:00:00.123456Z', 42) RETURNING event_key::text AS k`,
+            VALUES (${postId}, 'like', '2026-11-15T12:00:00Z', 42) RETURNING event_key::text AS k`,
       ),
     );
     expect(kept!.k).toBe('42');
-    const unknown = randomUUID();
     const e = await pgError(
       as('service_role', (tx) =>
-        tx.execute(sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp) VALUES (${unknown}, 'like', now())`),
+        tx.execute(sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp, event_key) VALUES (${postId}, 'like', now(), NULL)`),
       ),
     );
-    expect(e.code).toBe('23503');
-    expect(e.message).toBe(`no post with id ${unknown}`);
-    expect(e.column_name).toBe('post_id');
-    expect(await hintOf(as('service_role', (tx) =>
-      tx.execute(sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp) VALUES (${unknown}, 'like', now())`),
-    ))).toMatch(/supabase\.rpc\('record_engagement_events', \{ events \}\)/);
-    const noType = await pgError(
-      as('service_role', (tx) =>
-        tx.execute(sql`INSERT INTO engagement_events (post_id, event_timestamp) VALUES (${postId}, now())`),
-      ),
-    );
-    expect(noType).toMatchObject({ code: '23502', column_name: 'event_type' });
-  });
-
-  it('fires on every partition: monthly, DEFAULT, and those ensure_engagement_partitions creates later', async () => {
-    const postId = posts.get('rpc_tt_1')!;
-    // DEFAULT: a month without a partition.
-    const [old] = await as('service_role', (tx) =>
-      queryRows<{ k: string; part: string }>(
-        tx,
-        sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp)
-            VALUES (${postId}, 'view', '1999-06-15T12:00:00Z') RETURNING event_key::text AS k, tableoid::regclass::text AS part`,
-      ),
-    );
-    expect(old).toEqual({ part: 'engagement_events_default', k: eventKey(`tiktok:${postId}:view::1999-06-15T12:00:00.000Z`).toString() });
-
-    // A partition created after the migration (as pg_cron's maintenance does): the trigger is cloned onto it.
-    await t.db.execute(sql`SELECT count(*) FROM ensure_engagement_partitions(12)`);
-    const missing = await queryRows<{ part: string }>(
-      t.db,
-      sql`SELECT c.oid::regclass::text AS part FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'engagement_events'::regclass
-            AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = 'engagement_events_derive_key')`,
-    );
-    expect(missing).toEqual([]);
-    const ahead = new Date();
-    ahead.setUTCMonth(ahead.getUTCMonth() + 11, 15);
-    ahead.setUTCHours(10, 0, 0, 0);
-    const [later] = await as('service_role', (tx) =>
-      queryRows<{ k: string; part: string }>(
-        tx,
-        sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp)
-            VALUES (${postId}, 'view', ${ahead.toISOString()}::timestamptz) RETURNING event_key::text AS k, tableoid::regclass::text AS part`,
-      ),
-    );
-    expect(later!.part).not.toBe('engagement_events_default');
-    expect(later!.k).toBe(eventKey(`tiktok:${postId}:view::${ahead.toISOString()}`).toString());
+    expect(e).toMatchObject({ code: '23502', column_name: 'event_key' });
+    expect(e.message).toMatch(/violates not-null constraint/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { close, createDb, queryRows, type Db, type PostgresDb } from '../src/db.js';
+import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
 import { migrate, migrationsFolder } from '../src/migrate.js';
 import { findUnqualifiedDml } from '../src/sql/safeupdate.js';
 import { buildFixture, type Fixture } from './dashboard-fixture.js';
@@ -101,6 +101,10 @@ interface Call {
   sql: (c: Ctx) => SQL;
   /** What the answer must show besides "no error". */
   check?: (rows: Record<string, unknown>[], c: Ctx) => void;
+  /** For a function whose job is to refuse: the error the request must get instead of rows. */
+  refuses?: { code: string; message: RegExp };
+  /** The direct call, when `sql` reaches the function some other way (used for the anon/authenticated check). */
+  direct?: (c: Ctx) => SQL;
 }
 
 const scalar = (rows: Record<string, unknown>[]) => rows[0]!.r;
@@ -222,6 +226,13 @@ const CALLS: Record<string, Call> = {
     sql: () => sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`,
     check: (rows) => expect(rows.length).toBeGreaterThan(0),
   },
+  'engagement_events_event_key_required()': {
+    // engagement_events.event_key's DEFAULT: a plain supabase-js insert without the key is refused with
+    // an error that names the RPC.
+    sql: (c) => sql`INSERT INTO engagement_events (post_id, event_type, event_timestamp) VALUES (${c.post.id}::uuid, 'like', now())`,
+    refuses: { code: '23502', message: /record_engagement_events/ },
+    direct: () => sql`SELECT engagement_events_event_key_required() AS r`,
+  },
   'engagement_event_key(text)': {
     sql: () => sql`SELECT engagement_event_key('instagram:x:like::2026-01-01T00:00:00.000Z')::text AS r`,
     check: (rows) => expect(scalar(rows)).toMatch(/^-?\d+$/),
@@ -294,6 +305,15 @@ describe('every function service_role may execute, called through the Data API w
     const failures: { fn: string; code?: string; error: string }[] = [];
     for (const [sig, call] of Object.entries(CALLS)) {
       try {
+        if (call.refuses) {
+          const e = await pgError(run(serviceKey, call));
+          expect({ fn: sig, code: e.code, refused: call.refuses.message.test(e.message) ? 'as meant' : e.message }).toEqual({
+            fn: sig,
+            code: call.refuses.code,
+            refused: 'as meant',
+          });
+          continue;
+        }
         const rows = await run(serviceKey, call);
         call.check?.(rows, ctx());
       } catch (err) {
@@ -335,7 +355,11 @@ describe('the read RPCs, as a signed-in user through the Data API', () => {
     const answers: { fn: string; who: string; code?: string; message: string }[] = [];
     for (const f of fns.filter((x) => !x.authenticated)) {
       for (const who of [anonKey, signedIn(fx.users[0]!)]) {
-        const e = await pgError(run(who, CALLS[f.sig]!, { rollback: true })).catch((err: Error) => ({ code: 'none', message: err.message }));
+        const call = CALLS[f.sig]!;
+        const e = await pgError(run(who, call.direct ? { sql: call.direct } : call, { rollback: true })).catch((err: Error) => ({
+          code: 'none',
+          message: err.message,
+        }));
         if (e.code !== '42501' || !/permission denied for function/.test(e.message)) {
           answers.push({ fn: f.sig, who: who.role, code: e.code, message: e.message });
         }

@@ -5,6 +5,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { close, createDb, queryRows, type Db } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import { withDatabase } from './support/server.js';
+import { asRole, createSupabaseDatabase } from './support/supabase.js';
+import { asApi, authenticatorDb, serviceKey } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
 import { auditSecurity, syncApiGrants, type SecurityFinding, type SecurityRule } from '../src/queries/security.js';
@@ -215,6 +217,10 @@ describe('functions', () => {
       'authenticated_unsafe_function rls_probe_definer()',
       'authenticated_unsafe_function rls_probe_open()',
       'authenticated_unsafe_function rls_probe_writer()',
+      // Supabase's Security Advisor: every function without SET search_path, definer or not.
+      'function_search_path_mutable rls_probe_definer()',
+      'function_search_path_mutable rls_probe_open()',
+      'function_search_path_mutable rls_probe_writer()',
     ]);
   });
 });
@@ -312,23 +318,22 @@ describe('on Supabase', () => {
   it('migrations and monthly partitions end with the same privileges despite Supabase’s default grants', async () => {
     const name = `socialdb_test_supabase_${process.pid}_${randomBytes(3).toString('hex')}`;
     const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE "${name}"`);
-    const db = createDb(withDatabase(inject('adminUrl'), name), { max: 1 });
+    // A database laid out as a hosted project, default privileges for the migrating role included,
+    // migrated as that non-superuser role.
+    await createSupabaseDatabase(inject('adminUrl'), name, inject('migratorRole'));
+    const db = createDb(asRole(inject('adminUrl'), inject('migratorRole'), name), { max: 1 });
+    const api = authenticatorDb(withDatabase(inject('adminUrl'), name), 1);
     try {
-      // What every Supabase project runs for the role that owns the migrations.
-      for (const kind of ['TABLES', 'SEQUENCES', 'FUNCTIONS']) {
-        await db.execute(
-          sql.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON ${kind} TO anon, authenticated, service_role`),
-        );
-      }
       await migrate(db);
       expect(await findings(db)).toEqual([]);
-      // Months the maintenance adds later are created under the same default privileges.
-      const added = await queryRows(db, sql`select * from ensure_engagement_partitions(6)`);
+      // Months the maintenance adds later, through the Data API with the service key, are created under
+      // the same default privileges (ensure_engagement_partitions runs as its owner).
+      const added = await asApi(api, serviceKey, (tx) => queryRows(tx, sql`select * from ensure_engagement_partitions(6)`));
       expect(added.length).toBeGreaterThan(0);
       expect(await findings(db)).toEqual([]);
     } finally {
       await close(db);
+      await close(api);
       await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end({ timeout: 5 });
     }

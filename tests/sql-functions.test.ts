@@ -68,6 +68,13 @@ describe('sql/functions/ and the migrated catalog', () => {
     );
     expect(maintenance?.definition).toMatch(/^CREATE OR REPLACE FUNCTION public\.archive_old_engagement_events/);
   });
+
+  it('the list of docs/sql-functions.md marks exactly the SECURITY DEFINER functions', async () => {
+    const catalog = await readCatalog(sql);
+    const marked = new Set([...functionList().matchAll(/^- \[`([a-z0-9_]+)`\][^\n]*\(SECURITY DEFINER\)/gm)].map((m) => m[1]!));
+    const definers = new Set([...catalog.values()].filter((f) => f.securityDefiner).map((f) => f.name));
+    expect([...marked].sort()).toEqual([...definers].sort());
+  });
 });
 
 describe('a migration that changes a function without its file is caught', () => {

@@ -494,9 +494,15 @@ function skipLiteral(s: string, i: number): number {
     let depth = 1;
     let j = i + 2;
     while (j < s.length && depth > 0) {
-      if (s[j] === '/' && s[j + 1] === '*') (depth++, (j += 2));
-      else if (s[j] === '*' && s[j + 1] === '/') (depth--, (j += 2));
-      else j++;
+      if (s[j] === '/' && s[j + 1] === '*') {
+        depth++;
+        j += 2;
+      } else if (s[j] === '*' && s[j + 1] === '/') {
+        depth--;
+        j += 2;
+      } else {
+        j++;
+      }
     }
     return j;
   }

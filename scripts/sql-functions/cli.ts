@@ -223,7 +223,10 @@ export function functionList(files: Map<string, string> = readFunctionFiles()): 
     // The first sentence, cut at a word near 160 characters.
     let first = /^(.*?[a-z0-9)`'"])\.(\s|$)/.exec(header)?.[1] ?? header;
     if (first.length > 160) first = `${first.slice(0, first.lastIndexOf(' ', 157))} ...`;
-    lines.push(`- [\`${file.replace(/\.sql$/, '')}\`](../sql/functions/${file})${first ? `: ${first}` : ''}`);
+    // The clauses between CREATE and the body, as pg_get_functiondef prints them or as written.
+    const clauses = /CREATE OR REPLACE FUNCTION[\s\S]*?\bAS\s+\$/i.exec(text)?.[0] ?? '';
+    const definer = /\bSECURITY\s+DEFINER\b/i.test(clauses) ? ' (SECURITY DEFINER)' : '';
+    lines.push(`- [\`${file.replace(/\.sql$/, '')}\`](../sql/functions/${file})${definer}${first ? `: ${first}` : ''}`);
   }
   return lines.join('\n');
 }

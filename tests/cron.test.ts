@@ -53,7 +53,7 @@ async function enableCronAsSupabase() {
  * socialdb_cron owned by the migrator: laid out as a fresh Supabase project with pg_cron enabled, or
  * cloned from the migrated template (pg_cron not enabled). Returns a pool logged in as the migrator.
  */
-async function recreateCronDatabase(template?: string): Promise<PostgresDb> {
+async function recreateCronDatabase(template?: string, notices?: string[]): Promise<PostgresDb> {
   const migrator = inject('migratorRole');
   const a = admin();
   try {
@@ -66,7 +66,10 @@ async function recreateCronDatabase(template?: string): Promise<PostgresDb> {
     await createSupabaseDatabase(inject('adminUrl'), CRON_DB, migrator);
     await enableCronAsSupabase();
   }
-  return createDb(asRole(inject('adminUrl'), migrator, CRON_DB), { max: 1 });
+  return createDb(asRole(inject('adminUrl'), migrator, CRON_DB), {
+    max: 1,
+    ...(notices ? { postgres: { onnotice: (n) => notices.push(`${n.severity}: ${n.message}`) } } : {}),
+  });
 }
 
 /** Who owns each job, read by the superuser (cron.job's policy shows a non-superuser only its own). */
@@ -147,9 +150,12 @@ describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron
   });
 
   it('migrating an empty Supabase-like socialdb_cron as its owner schedules every job once, owned by it; migrating again duplicates none', async () => {
-    cronDb = await recreateCronDatabase();
+    const notices: string[] = [];
+    cronDb = await recreateCronDatabase(undefined, notices);
     const db = cronDb;
     await migrate(db);
+    // As on Supabase, where pg_cron serves the project's database: no WARNING, no NOTICE either.
+    expect(notices).toEqual([]);
     const first = await queryRows<JobRow>(db, jobsQuery);
     expect(first.map((j) => j.name)).toEqual(JOBS);
     for (const j of first) expect(j).toMatchObject({ n: 1, database: CRON_DB });
@@ -186,6 +192,11 @@ describe.skipIf(cronProblem !== null && !requirePgCron)('scheduling with pg_cron
     // The template was migrated on a database pg_cron does not serve: nothing scheduled, no extension.
     const [ext] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'pg_cron'`);
     expect(ext!.n).toBe(0);
+
+    // Before pg_cron is enabled the owner cannot create it (it is no trusted extension; on Supabase,
+    // supautils lets `postgres` do it): not scheduled, with the reason, and no error.
+    const before = await scheduleMaintenance(db);
+    expect(before).toMatchObject({ scheduled: false, reason: 'pg_cron could not be enabled here: permission denied to create extension "pg_cron"' });
 
     // The project enables pg_cron (Supabase: Database > Extensions), then its owner schedules.
     await enableCronAsSupabase();

@@ -146,7 +146,7 @@ async function main() {
   log(`benchmark database ${dbName} on ${redact(adminUrl)}${flags.keep ? ' (kept at the end)' : ''}`);
   log(`scale: ${scale.posts.toLocaleString('en-US')} posts, ${scale.events.toLocaleString('en-US')} events (${scale.measured.toLocaleString('en-US')} measured)${quick ? ', quick' : ''}`);
   const db = createDb(benchUrl, { max: 8 });
-  let machine: Record<string, unknown> = {};
+  let machine: Record<string, unknown>;
   try {
     await migrate(db);
     machine = await describeMachine(db);

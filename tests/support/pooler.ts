@@ -148,6 +148,10 @@ function osUserFor(): string {
 
 function handle(child: ChildProcess, dir: string, port: number, url: string, admin: string): PgBouncer {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Never outlive the process that started it (a crashed test worker, a killed run).
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  void exited.then(() => process.removeListener('exit', orphanGuard));
   return {
     url,
     port,

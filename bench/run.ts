@@ -11,7 +11,7 @@ import { authUsers } from 'drizzle-orm/supabase';
 import postgres from 'postgres';
 import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
-import { createPartitionsSince } from '../src/demo/partitions.js';
+import { ensurePartitionsSince } from '../src/demo/partitions.js';
 import { progress } from '../src/demo/progress.js';
 import { seededRandom } from '../src/demo/random.js';
 import { generateEvent } from '../src/demo/generate.js';
@@ -201,7 +201,7 @@ async function run(db: PostgresDb) {
   const bulkFrom = monthStart(now, -2);
 
   step('setup: posts, accounts, partitions');
-  await createPartitionsSince(db, measuredMonth);
+  await ensurePartitionsSince(db, measuredMonth);
   const posts = await createPosts(db, bulkFrom, now);
 
   step(`bulk load: ${(scale.events - scale.measured).toLocaleString('en-US')} events (INSERT ... SELECT generate_series)`);

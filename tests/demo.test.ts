@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { queryRows } from '../src/db.js';
+import { ensurePartitionsSince } from '../src/demo/partitions.js';
 import { createTestDatabase, dropTestDatabase } from './support/db.js';
 
 // `social-db demo` (what `npm run demo` runs) against a server and on embedded PGlite, in this process
@@ -94,5 +95,45 @@ describe('social-db demo', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('is not a PGlite data folder');
     expect(readFileSync(join(precious, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+});
+
+describe('past months of the demo and the benchmark', () => {
+  it('are made by ensure_engagement_partitions, like the maintenance makes them: month CHECK, RLS, grants, policy; no placeholder left', async () => {
+    const t = await createTestDatabase({ max: 2 });
+    try {
+      const now = new Date();
+      const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 5, 17));
+      const created = await ensurePartitionsSince(t.db, from);
+      const past = created.filter((p) => p.rangeStart < new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
+      expect(past.map((p) => p.rangeStart.toISOString())).toEqual(
+        [5, 4, 3, 2, 1].map((k) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k, 1)).toISOString()),
+      );
+      // Each past month went through DEFAULT as one placeholder row, which is gone again.
+      expect(past.every((p) => p.rowsMoved === 1)).toBe(true);
+      const [left] = await queryRows<{ events: number; queued: number }>(
+        t.db,
+        sql`SELECT (SELECT count(*)::int FROM engagement_events) AS events, (SELECT count(*)::int FROM engagement_rollup_queue) AS queued`,
+      );
+      expect(left).toEqual({ events: 0, queued: 0 });
+      // Every month, past or ahead, looks the same in the catalog: nothing tells the demo's apart.
+      const months = await queryRows<{ name: string; month_check: boolean; rls: boolean; acl: string; policies: string }>(
+        t.db,
+        sql`SELECT c.relname AS name,
+                   EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.conname = c.relname || '_month' AND k.convalidated) AS month_check,
+                   c.relrowsecurity AS rls,
+                   coalesce(c.relacl::text, '') AS acl,
+                   (SELECT string_agg(p.polname || ':' || p.polroles::regrole[]::text, ',' ORDER BY p.polname) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+              FROM engagement_partition_ranges('engagement_events') r JOIN pg_class c ON c.oid = r.partition
+             WHERE NOT r.is_default`,
+      );
+      expect(months.length).toBeGreaterThanOrEqual(9); // 5 past, the current month and 3 ahead
+      for (const m of months) {
+        expect(m, m.name).toMatchObject({ month_check: true, rls: true, acl: months.at(-1)!.acl, policies: 'partition_service_role:{service_role}' });
+      }
+      expect(await ensurePartitionsSince(t.db, from)).toEqual([]);
+    } finally {
+      await dropTestDatabase(t);
+    }
   });
 });

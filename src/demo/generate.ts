@@ -17,7 +17,7 @@ import { recordEngagementEvents } from '../queries/engagement/index.js';
 import { recordTopicMentions } from '../queries/trends.js';
 import type { TopicMentionInput } from '../schema/trends.js';
 import { recordPostInsights } from '../queries/analytics.js';
-import { createPartitionsSince } from './partitions.js';
+import { ensurePartitionsSince } from './partitions.js';
 import { progress, type ProgressOptions } from './progress.js';
 import { seededRandom, type Random } from './random.js';
 
@@ -217,7 +217,7 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
     if (!platformId.has(a.platform)) throw new Error(`platform ${a.platform} is missing from social_platforms: run the migrations first`);
   }
 
-  await createPartitionsSince(db, new Date(from.getTime() - DAY));
+  await ensurePartitionsSince(db, new Date(from.getTime() - DAY));
 
   await db.insert(authUsers).values({ id: DEMO_USER_ID, email: DEMO_EMAIL });
 

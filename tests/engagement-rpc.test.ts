@@ -382,6 +382,18 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
       },
     );
     expect(stored!.m.text).toBe(text);
+    // A number beyond PostgreSQL's numeric range cannot be read either: that row alone is refused.
+    const huge = await rpcText(
+      `[{"postId":"${postId}","eventType":"save","eventTimestamp":"2026-11-18T07:00:05Z"},` +
+        `{"postId":"${postId}","eventType":"save","eventTimestamp":"2026-11-18T07:00:06Z","eventMetadata":{"n":1e1000000}}]`,
+      'rpc-huge',
+    );
+    expect(huge).toEqual({
+      inserted: 1,
+      duplicates: 0,
+      rejected: [{ index: 1, field: '(row)', error: 'not readable as JSON: value overflows numeric format' }],
+    });
+    expect((await letters('rpc-huge'))[0]!.payload).toMatch(/"n":1e1000000/); // its JSON text, as a string
     // Kept as TypeScript keeps them: the NUL and the lone surrogate as U+FFFD.
     expect(await letters('rpc-nul')).toEqual(await letters('ts-nul'));
     expect((await letters('rpc-nul'))[0]!.payload).toMatchObject({ eventMetadata: { text: 'a\uFFFDb' } });

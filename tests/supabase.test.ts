@@ -407,6 +407,9 @@ describe('findUnqualifiedDml', () => {
     ['BEGIN\n  DELETE FROM t;\n  UPDATE u SET a = 2 WHERE a = 1;\nEND', 'DELETE'],
     ["PERFORM 1;\nDELETE FROM t USING (SELECT id FROM s WHERE s.ok) x RETURNING 'where'", 'DELETE'],
     ["DELETE FROM t RETURNING *; SELECT 1 FROM u WHERE true", 'DELETE'],
+    // An escape string's \' does not end it, so what follows is still read as SQL.
+    ["SELECT E'it\\'s'; DELETE FROM t", 'DELETE'],
+    ['UPDATE "My Table" SET "where" = 1', 'UPDATE'],
   ] as const)('flags %j', (text, command) => {
     expect(findUnqualifiedDml(text).map((h) => h.command)).toEqual([command]);
   });
@@ -424,6 +427,8 @@ describe('findUnqualifiedDml', () => {
     'GRANT SELECT, INSERT, UPDATE, DELETE ON t TO service_role',
     "SELECT 'DELETE FROM t' AS a, 'UPDATE t SET a = 1' AS b",
     "SELECT 'it''s DELETE FROM t'",
+    "SELECT E'it\\'s DELETE FROM t; UPDATE t SET a = 1'",
+    'SELECT "delete" FROM t',
     '-- DELETE FROM t\nSELECT 1',
     '/* UPDATE t SET a = 1; */ SELECT 1',
     'SELECT updated_at, deleted FROM t',

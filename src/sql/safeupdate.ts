@@ -10,7 +10,10 @@ export interface UnqualifiedDml {
   excerpt: string;
 }
 
-/** Blanks comments, string literals and dollar-quoted literals (keeping length), leaving SQL keywords. */
+/**
+ * Blanks comments, string literals (E'...' escapes included) and dollar-quote delimiters, and masks the
+ * letters of quoted identifiers (keeping length), leaving SQL keywords.
+ */
 export function blankLiterals(source: string): string {
   const out = source.split('');
   let i = 0;
@@ -31,13 +34,26 @@ export function blankLiterals(source: string): string {
       blank(i, stop);
       i = stop;
     } else if (c === "'") {
+      // E'...' (escape string syntax): a backslash escapes the next character, \' included.
+      const escapes = /[Ee]/.test(source[i - 1] ?? '') && !/[A-Za-z0-9_$]/.test(source[i - 2] ?? '');
       let j = i + 1;
       while (j < source.length) {
-        if (source[j] === "'" && source[j + 1] === "'") j += 2;
+        if (escapes && source[j] === '\\') j += 2;
+        else if (source[j] === "'" && source[j + 1] === "'") j += 2;
         else if (source[j] === "'") break;
         else j++;
       }
       blank(i, j + 1);
+      i = j + 1;
+    } else if (c === '"') {
+      // A quoted identifier ("delete", "my table"): kept as a name, its letters never read as keywords.
+      let j = i + 1;
+      while (j < source.length) {
+        if (source[j] === '"' && source[j + 1] === '"') j += 2;
+        else if (source[j] === '"') break;
+        else j++;
+      }
+      for (let k = i + 1; k < Math.min(j, source.length); k++) if (out[k] !== '\n') out[k] = 'x';
       i = j + 1;
     } else if (c === '$') {
       const tag = /^\$[A-Za-z_]*\$/.exec(source.slice(i));

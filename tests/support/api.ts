@@ -1,5 +1,6 @@
 import { sql, TransactionRollbackError } from 'drizzle-orm';
 import { close, createDb, type Db, type PostgresDb } from '../../src/db.js';
+import { POOLER_URL_ENV } from './pooler.js';
 import { asRole } from './supabase.js';
 
 // The Data API's path into the database: PostgREST logs in as `authenticator` (NOINHERIT, so it holds
@@ -12,9 +13,12 @@ export const anonKey: ApiWho = { role: 'anon' };
 export const serviceKey: ApiWho = { role: 'service_role' };
 export const signedIn = (sub: string): ApiWho => ({ role: 'authenticated', sub });
 
-/** A pool logged in as `authenticator` to the test database at `url`. Close it with `close`. */
+/**
+ * A pool logged in as `authenticator` to the test database at `url` (already routed through the
+ * transaction pooler on CI's pooler leg, where prepared statements must be off). Close it with `close`.
+ */
 export function authenticatorDb(url: string, max = 4): PostgresDb {
-  return createDb(asRole(url, 'authenticator'), { max });
+  return createDb(asRole(url, 'authenticator'), { max, ...(process.env[POOLER_URL_ENV] ? { pooler: 'transaction' as const } : {}) });
 }
 
 /**

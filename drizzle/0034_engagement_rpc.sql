@@ -21,7 +21,9 @@
 -- itself). `ok` rows carry the columns to insert, with the event key derived as eventKeySource() +
 -- eventKey() do; the others carry the field at fault and the reason (zod's words: the first issue,
 -- then "; also <field>: <reason>" for the rest) and the element as payload for the dead letter.
--- Used by record_engagement_events; STABLE (reads posts and platforms, writes nothing).
+-- Used by record_engagement_events; STABLE (reads posts and platforms, writes nothing). Every step is
+-- MATERIALIZED: inlined, each reference to a column repeats its whole expression (the element's
+-- jsonb conversion, the time's regex) and a call took 25 ms per row.
 CREATE OR REPLACE FUNCTION public.engagement_events_from_json(events json, unreadable integer[] DEFAULT '{}')
 RETURNS TABLE (
   idx integer,
@@ -46,12 +48,12 @@ LANGUAGE sql
 STABLE
 SET search_path = ''
 AS $fn$
-WITH raw AS (
+WITH raw AS MATERIALIZED (
   SELECT (x.ord - 1)::integer AS idx, x.v AS j, x.v::jsonb AS e
   FROM pg_catalog.json_array_elements(events) WITH ORDINALITY AS x(v, ord)
   WHERE NOT ((x.ord - 1)::integer = ANY (coalesce(unreadable, '{}')))
 ),
-f AS (
+f AS MATERIALIZED (
   SELECT r.idx, r.j, r.e,
     pg_catalog.jsonb_typeof(r.e) AS t_row,
     pg_catalog.jsonb_typeof(r.e -> 'postId') AS t_post, r.e ->> 'postId' AS post_s,
@@ -70,7 +72,7 @@ f AS (
     pg_catalog.jsonb_typeof(r.e -> 'eventMetadata') AS t_meta
   FROM raw r
 ),
-g AS (
+g AS MATERIALIZED (
   -- Parsed values, each only where its text passed the check that makes the cast safe.
   SELECT f.*,
     CASE WHEN f.t_post = 'string' AND f.post_s ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
@@ -91,7 +93,7 @@ g AS (
       E' \t\n\u000b\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff')) END AS cc_u
   FROM f
 ),
-h AS (
+h AS MATERIALIZED (
   -- Every issue, in the schema's key order (zod's), as 'field<US>reason'; unknown keys last.
   SELECT g.*,
     CASE WHEN g.t_row IS DISTINCT FROM 'object' THEN
@@ -170,7 +172,7 @@ h AS (
     ], NULL) END AS issues
   FROM g
 ),
-i AS (
+i AS MATERIALIZED (
   -- The object-level rule runs, as zod's superRefine does, only on a row with no other issue.
   SELECT h.*,
     CASE WHEN pg_catalog.cardinality(h.issues) > 0 THEN h.issues
@@ -180,7 +182,7 @@ i AS (
       ELSE '{}'::text[] END AS all_issues
   FROM h
 ),
-p AS (
+p AS MATERIALIZED (
   -- Posts: by uuid (any case), or by platform + platform_post_id.
   SELECT i.*,
     pg_catalog.cardinality(i.all_issues) = 0 AS valid,
@@ -194,7 +196,7 @@ p AS (
   LEFT JOIN public.social_platforms pl ON i.post_uuid IS NULL AND pg_catalog.cardinality(i.all_issues) = 0 AND pl.name = i.plat_s
   LEFT JOIN public.social_posts bypair ON bypair.platform_id = pl.id AND bypair.platform_post_id = i.ppid_s
 ),
-v AS (
+v AS MATERIALIZED (
   SELECT p.*,
     CASE
       WHEN NOT p.valid THEN NULL
@@ -207,7 +209,7 @@ v AS (
     END AS post_issue
   FROM p
 ),
-w AS (
+w AS MATERIALIZED (
   SELECT v.*, v.valid AND v.post_issue IS NULL AS ok FROM v
 )
 SELECT

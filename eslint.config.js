@@ -7,7 +7,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'bench/data/', '.pglite/', '.drift-check/', '.scratch/', '.g_scratch/', '.prof/']),
+  globalIgnores(['dist/', 'node_modules/', 'bench/data/', '.pglite/', '.drift-check/', '.scratch*/', '.g_scratch/', '.prof/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -243,7 +243,7 @@ SELECT
 FROM w
 $fn$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION public.engagement_events_from_json(json, integer[]) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.engagement_events_from_json(json, integer[]) FROM PUBLIC, anon, authenticated, service_role;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION public.engagement_events_from_json(json, integer[]) TO service_role;
 --> statement-breakpoint
@@ -466,7 +466,7 @@ BEGIN
 END
 $fn$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION public.record_engagement_events(json, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.record_engagement_events(json, text) FROM PUBLIC, anon, authenticated, service_role;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION public.record_engagement_events(json, text) TO service_role;
 --> statement-breakpoint
@@ -475,7 +475,8 @@ GRANT EXECUTE ON FUNCTION public.record_engagement_events(json, text) TO service
 -- then it refuses the row with an error that names the RPC to use instead. (A NOT NULL error could
 -- not name it.) An INSERT that supplies the key, as recordEngagementEvents and the RPC always do,
 -- never evaluates a default: nothing runs per row on the ingest path, unlike a key-deriving row
--- trigger (measured: docs/ingestion.md, "From supabase-js").
+-- trigger (measured: docs/ingestion.md, "From supabase-js"). service_role, the one API role that may
+-- insert events, executes it: it must be able to evaluate the default to get the error meant for it.
 CREATE OR REPLACE FUNCTION public.engagement_events_event_key_required() RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
@@ -491,9 +492,8 @@ BEGIN
 END
 $fn$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION public.engagement_events_event_key_required() FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.engagement_events_event_key_required() FROM PUBLIC, anon, authenticated, service_role;
 --> statement-breakpoint
--- service_role inserts: it must be able to evaluate the default to get the error meant for it.
 GRANT EXECUTE ON FUNCTION public.engagement_events_event_key_required() TO service_role;
 --> statement-breakpoint
 -- On the partitioned table; ALTER COLUMN ... SET DEFAULT recurses to the partitions (the DEFAULT one

@@ -225,3 +225,6 @@ SELECT
   CASE WHEN w.ok AND w.t_meta = 'object' THEN w.e -> 'eventMetadata' END AS event_metadata
 FROM w
 $fn$;
+
+REVOKE ALL ON FUNCTION public.engagement_events_from_json(json, integer[]) FROM PUBLIC, anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION public.engagement_events_from_json(json, integer[]) TO service_role;

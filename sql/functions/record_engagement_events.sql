@@ -216,3 +216,6 @@ BEGIN
                  FROM pg_catalog.jsonb_array_elements(rejected) AS x(r)));
 END
 $fn$;
+
+REVOKE ALL ON FUNCTION public.record_engagement_events(json, text) FROM PUBLIC, anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION public.record_engagement_events(json, text) TO service_role;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, type Db } from '../src/db.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows, type Db, type PostgresDb } from '../src/db.js';
 import { migrationsFolder } from '../src/migrate.js';
 import {
   eventKey,
@@ -11,13 +11,13 @@ import {
   type EngagementEventInput,
   type RecordEngagementResult,
 } from '../src/queries/index.js';
-import { asApi, signedIn } from './support/api.js';
+import { asApi, authenticatorDb, close, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { createPublishedPost } from './support/fixtures.js';
 import { pgError } from './support/errors.js';
 
-// supabase-js with the service key, as PostgREST runs it: a transaction that switches to the API role
-// (SET LOCAL ROLE + request.jwt.claims), then
+// supabase-js with the service key, as PostgREST runs it: logged in as `authenticator`, a transaction
+// that switches to the API role (SET LOCAL ROLE + request.jwt.claims), then
 //   supabase.rpc('record_engagement_events', { events })                 -> record_engagement_events(events)
 //   supabase.from('engagement_events').insert({ post_id, event_type, ... }) -> INSERT without event_key,
 //                                                                           refused with an error naming the RPC
@@ -28,10 +28,13 @@ const USER = randomUUID();
 const posts = new Map<string, string>();
 
 type Role = 'service_role' | 'anon' | 'authenticated';
+/** Logged in as `authenticator`, as PostgREST is. */
+let api: PostgresDb;
 
-/** Runs `work` as an API role like PostgREST does (authenticated as USER); commits unless `rollback`. */
-const as = <T>(role: Role, work: (tx: Db) => Promise<T>, options: { rollback?: boolean } = {}): Promise<T> =>
-  asApi(t.db, role === 'authenticated' ? signedIn(USER) : { role }, work, options);
+/** Runs `work` as one API request of `role` (tests/support/api.ts: SET LOCAL ROLE + request.jwt.claims). */
+function as<T>(role: Role, work: (tx: Db) => Promise<T>, { rollback = false } = {}): Promise<T> {
+  return asApi(api, role === 'authenticated' ? signedIn(USER) : { role }, work, { rollback });
+}
 
 /** supabase.rpc('record_engagement_events', { events[, source] }): the JSON text PostgREST passes on. */
 async function rpcText(json: string, source?: string, role: Role = 'service_role'): Promise<RecordEngagementResult> {
@@ -68,6 +71,7 @@ async function letters(source: string) {
 }
 
 beforeAll(async () => {
+  api = authenticatorDb(t.url);
   await t.db.execute(sql`INSERT INTO auth.users (id) VALUES (${USER})`);
   for (const [platform, ppid] of [
     ['instagram', 'rpc_ig_1'],
@@ -77,6 +81,9 @@ beforeAll(async () => {
   ] as const) {
     posts.set(ppid, await createPost(platform, ppid));
   }
+});
+afterAll(async () => {
+  if (api) await close(api);
 });
 
 /** Rows that break every rule of engagementEventInputSchema, one or more at a time. */

@@ -1,27 +1,14 @@
-import { sql, TransactionRollbackError } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../src/db.js';
 import { ADVISOR_LINTS } from '../src/queries/advisor.js';
 import { auditSecurity } from '../src/queries/security.js';
 import { useTestDb } from './support/db.js';
+import { rolledBack } from './support/tx.js';
 
 // Supabase's Security Advisor lints, as auditSecurity checks them: none on the migrated database, and
 // each one fires, under its Supabase name, on an object made to break it.
 
 const t = useTestDb({ max: 2 });
-
-async function rolledBack<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-  let out: T | undefined;
-  try {
-    await t.db.transaction(async (tx) => {
-      out = await work(tx);
-      tx.rollback();
-    });
-  } catch (err) {
-    if (!(err instanceof TransactionRollbackError)) throw err;
-  }
-  return out as T;
-}
 
 describe('auditSecurity: Supabase Security Advisor lints', () => {
   it('reports nothing on a freshly migrated (Supabase-like) database', async () => {
@@ -30,7 +17,7 @@ describe('auditSecurity: Supabase Security Advisor lints', () => {
 
   it('names each lint on an object that breaks it', async () => {
     let extension: string | undefined;
-    const findings = await rolledBack(async (tx) => {
+    const findings = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql.raw(`
         create table public.adv_no_rls (id int primary key);
         create table public.adv_policy_off (id int primary key);

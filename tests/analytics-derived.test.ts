@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../src/db.js';
 import { recordPostInsights, refreshPostAnalytics } from '../src/queries/analytics.js';
 import { useTestDb } from './support/db.js';
-import { createAccount, createPost, createUser, insertEvents, type EventFixture } from './analytics-fixtures.js';
+import { createAccount, createPost, createUser, insertEvents, type EventFixture } from './support/fixtures.js';
 
 const t = useTestDb();
 

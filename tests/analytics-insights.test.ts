@@ -4,7 +4,7 @@ import { close, createEmbeddedDb, queryRows, type Db } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import { listMetricCatalog, recordPostInsights, refreshPostAnalytics } from '../src/queries/analytics.js';
 import { useTestDb } from './support/db.js';
-import { createAccount, createPost, createUser, insertEvents } from './analytics-fixtures.js';
+import { createAccount, createPost, createUser, insertEvents } from './support/fixtures.js';
 
 const t = useTestDb();
 

@@ -13,29 +13,17 @@ import {
   insertEvents,
   postingSlotStatsDiff,
   type EventFixture,
-} from './analytics-fixtures.js';
+} from './support/fixtures.js';
+import { mulberry32 } from './support/random.js';
 
 const t = useTestDb({ max: 8 });
 
 const TYPES = ['like', 'comment', 'share', 'save', 'view', 'profile_visit', 'website_click'] as const;
 
-/** Small seeded PRNG (mulberry32): a failing run can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
-
 describe('refresh_post_analytics: exact under any interleaving', () => {
   it('equals a brute-force count over the raw events after random batches, late events, rollbacks and concurrent refreshes', async () => {
     const seed = Number(process.env.ANALYTICS_SEED ?? Date.now() % 1_000_000);
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const db = t.db;
     const user = await createUser(db);
     const accounts = [await createAccount(db, user), await createAccount(db, user)];

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,61 +6,22 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { close, createDb, queryRows } from '../src/db.js';
 import { migrationsFolder } from '../src/migrate.js';
-import { main } from '../src/cli.js';
-import { createTestDatabase, dropTestDatabase, useTestDb } from './support/db.js';
+import { runCli as cli, spawnCli } from './support/cli.js';
+import { createTestDatabase, dropTestDatabase, useEmptyDatabases, useTestDb } from './support/db.js';
 import { withDatabase } from './support/server.js';
 
 const t = useTestDb();
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real entry point in a child process, as the `social-db` bin runs. */
-function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: undefined, SOCIAL_DB_PGLITE_DIR: undefined, ...env };
-  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: childEnv, cwd: process.cwd(), timeout: 110_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** The same CLI in this process (what the bin calls), for speed: output and exit code are the same. */
-async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    out: (s) => (stdout += s),
-    err: (s) => (stderr += s),
-    env: { PATH: process.env.PATH, ...env },
-  });
-  return { code, stdout, stderr };
-}
-
+const emptyDatabase = useEmptyDatabases('cli');
 const admin = () => postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-const extraDatabases: string[] = [];
 let role: string | undefined;
 
 afterAll(async () => {
+  if (!role) return;
   const sqlAdmin = admin();
-  for (const name of extraDatabases) await sqlAdmin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  if (role) await sqlAdmin.unsafe(`DROP ROLE IF EXISTS "${role}"`);
+  await sqlAdmin.unsafe(`DROP ROLE IF EXISTS "${role}"`);
   await sqlAdmin.end();
 });
-
-async function emptyDatabase(): Promise<{ name: string; url: string }> {
-  const name = `socialdb_test_cli_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const sqlAdmin = admin();
-  await sqlAdmin.unsafe(`CREATE DATABASE "${name}"`);
-  await sqlAdmin.end();
-  extraDatabases.push(name);
-  return { name, url: withDatabase(inject('adminUrl'), name) };
-}
 
 const journalLength = (JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 
@@ -185,7 +145,9 @@ describe('social-db doctor', () => {
       expect(r.stdout).toMatch(/FAIL\s+DEFAULT partition/);
       expect(r.stdout).toMatch(/FAIL\s+row-level security\s+1 of \d+ tables without RLS: post_analytics/);
       expect(r.stdout).toContain('social-db maintain');
-      expect(r.stdout).toContain('UNHEALTHY: 3 problems');
+      // The table without RLS is also a Security Advisor finding (three lints name it).
+      expect(r.stdout).toMatch(/FAIL\s+security audit\s+3 finding\(s\): rls_disabled: public.post_analytics/);
+      expect(r.stdout).toContain('UNHEALTHY: 4 problems');
 
       // The way back: maintain creates the partition and moves the waiting rows into their month.
       await broken.db.execute(sql`ALTER TABLE post_analytics ENABLE ROW LEVEL SECURITY`);
@@ -204,7 +166,7 @@ describe('social-db doctor', () => {
       expect(json.code).toBe(1);
       const report = JSON.parse(json.stdout) as { healthy: boolean; checks: { name: string; status: string }[] };
       expect(report.healthy).toBe(false);
-      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['row-level security']);
+      expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['row-level security', 'security audit']);
     } finally {
       await dropTestDatabase(broken);
     }

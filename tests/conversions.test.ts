@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db.js';
 import { getConversionFunnel, InvalidInputError, recordConversion, refreshEngagedUsers } from '../src/queries/index.js';
-import { buildFixture, latestByPost, type Fixture, type FxEvent } from './dashboard-fixture.js';
+import { buildFixture, latestByPost, type Fixture, type FxEvent } from './support/dashboard-fixture.js';
 import { useTestDb } from './support/db.js';
 
 const t = useTestDb();

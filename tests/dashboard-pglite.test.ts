@@ -12,7 +12,7 @@ import {
   refreshEngagedUsers,
   refreshTemplatePerformance,
 } from '../src/queries/index.js';
-import { buildFixture, type Fixture } from './dashboard-fixture.js';
+import { buildFixture, type Fixture } from './support/dashboard-fixture.js';
 import { useTestDb } from './support/db.js';
 
 // The same generated data set in PostgreSQL (postgres.js) and in embedded PGlite: every dashboard and

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql, TransactionRollbackError } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, queryRows, type Db, type PostgresDb } from '../src/db.js';
+import { close, queryRows, type PostgresDb } from '../src/db.js';
 import {
   getBestPostingHours,
   getDailyPlatformMetrics,
@@ -11,11 +11,12 @@ import {
   refreshDailyPlatformMetrics,
   refreshTemplatePerformance,
 } from '../src/queries/index.js';
-import { postingSlotStatsDiff } from './analytics-fixtures.js';
-import { avgRate, buildFixture, latestByPost, share4, utcDate, type Fixture, type FxAnalytics } from './dashboard-fixture.js';
+import { postingSlotStatsDiff } from './support/fixtures.js';
+import { avgRate, buildFixture, latestByPost, share4, utcDate, type Fixture, type FxAnalytics } from './support/dashboard-fixture.js';
 import { asApi, authenticatorDb, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
+import { rolledBack } from './support/tx.js';
 
 const t = useTestDb();
 let fx: Fixture;
@@ -144,20 +145,6 @@ describe('getTopContentByCategory / get_top_content_by_category', () => {
     expect(ids.length).toBe(Math.min(50, want.length));
   });
 });
-
-/** Runs `work` as the superuser in a transaction that is rolled back afterwards. */
-async function rolledBack<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  try {
-    await t.db.transaction(async (tx) => {
-      result = await work(tx);
-      tx.rollback();
-    });
-  } catch (err) {
-    if (!(err instanceof TransactionRollbackError)) throw err;
-  }
-  return result as T;
-}
 
 describe('daily_platform_metrics', () => {
   function expectedDaily() {
@@ -448,7 +435,7 @@ describe('post_latest_analytics stays exact as post_analytics changes', () => {
   });
 
   it('TRUNCATE empties it', async () => {
-    const left = await rolledBack(async (tx) => {
+    const left = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`TRUNCATE post_analytics`);
       return queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM post_latest_analytics`);
     });

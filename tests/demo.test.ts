@@ -3,30 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
 import { queryRows } from '../src/db.js';
 import { ensurePartitionsSince } from '../src/demo/partitions.js';
+import { runCli as cli } from './support/cli.js';
 import { createTestDatabase, dropTestDatabase } from './support/db.js';
 
 // `social-db demo` (what `npm run demo` runs) against a server and on embedded PGlite, in this process
 // through the CLI's `main` (the bin calls the same function; tests/cli.test.ts runs the bin itself).
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    out: (s) => (stdout += s),
-    err: (s) => (stderr += s),
-    env: { PATH: process.env.PATH, ...env },
-  });
-  return { code, stdout, stderr };
-}
 
 const tempDirs: string[] = [];
 afterAll(() => {

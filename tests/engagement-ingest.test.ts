@@ -14,6 +14,7 @@ import {
   type EngagementEventInput,
 } from '../src/queries/engagement/index.js';
 import { useTestDb } from './support/db.js';
+import { createPublishedPost } from './support/fixtures.js';
 import { withDatabase } from './support/server.js';
 
 const t = useTestDb();
@@ -22,16 +23,7 @@ const USER = randomUUID();
 /** platform_post_id -> post uuid, for the posts every test can use. */
 const posts = new Map<string, string>();
 
-async function createPost(db: Db, platform: string, platformPostId: string, userId = USER): Promise<string> {
-  const media = platform === 'instagram' ? 'image' : 'video';
-  const [row] = await queryRows<{ id: string }>(
-    db,
-    sql`INSERT INTO social_posts (user_id, platform_id, media_type, platform_post_id, status, published_at)
-        SELECT ${userId}, id, ${media}, ${platformPostId}, 'published', now() FROM social_platforms WHERE name = ${platform}
-        RETURNING id::text`,
-  );
-  return row!.id;
-}
+const createPost = (db: Db, platform: string, platformPostId: string, userId = USER) => createPublishedPost(db, platform, platformPostId, userId);
 
 async function countEvents(db: Db, where = sql`true`): Promise<number> {
   const [row] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM engagement_events WHERE ${where}`);

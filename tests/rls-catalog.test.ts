@@ -1,4 +1,4 @@
-import { sql, TransactionRollbackError, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
@@ -9,6 +9,7 @@ import { asRole, createSupabaseDatabase } from './support/supabase.js';
 import { asApi, authenticatorDb, serviceKey } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
+import { rolledBack } from './support/tx.js';
 import { auditSecurity, syncApiGrants, type SecurityFinding, type SecurityRule } from '../src/queries/security.js';
 
 // Security rules checked on the catalog of a fully migrated database, so every table, view and
@@ -26,20 +27,6 @@ const packageSchema = (nsp: SQL) => sql`(
   and not exists (
     select 1 from pg_depend d join pg_namespace n on n.oid = d.objid
     where d.classid = 'pg_namespace'::regclass and d.deptype = 'e' and n.nspname = ${nsp}))`;
-
-/** Runs `work` in a transaction that is always rolled back. */
-async function rolledBack<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  try {
-    await t.db.transaction(async (tx) => {
-      result = await work(tx);
-      tx.rollback();
-    });
-  } catch (err) {
-    if (!(err instanceof TransactionRollbackError)) throw err;
-  }
-  return result as T;
-}
 
 /** The package's schemas, from the catalog: a schema someone adds (an archive, say) is audited too. */
 async function packageSchemas(db: Db): Promise<string[]> {
@@ -67,7 +54,7 @@ describe('tables', () => {
   });
 
   it('a table added without row-level security, in public or a schema of its own, is found', async () => {
-    const found = await rolledBack(async (tx) => {
+    const found = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`create table public.rls_probe_forgotten (id int)`);
       await tx.execute(sql`create schema rls_probe_archive`);
       await tx.execute(sql`create table rls_probe_archive.old_events (id int)`);
@@ -82,7 +69,7 @@ describe('tables', () => {
     expect(await findings(t.db, 'policy_for_public')).toEqual([]);
     expect(await findings(t.db, 'anon_policy')).toEqual([]);
     expect(await findings(t.db, 'auth_uid_per_row')).toEqual([]);
-    const probes = await rolledBack(async (tx) => {
+    const probes = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`create policy rls_probe_everyone on public.trending_topics for select using (true)`);
       await tx.execute(sql`create policy rls_probe_anon on public.post_analytics for select to anon using (true)`);
       await tx.execute(sql`create policy rls_probe_slow on public.social_posts for select to authenticated using (user_id = auth.uid())`);
@@ -126,7 +113,7 @@ describe('tables', () => {
 
   it('a grant without a policy, or a policy without a grant, is found', async () => {
     const before = (await findings(t.db, 'grant_mismatch')).map((f) => f.detail);
-    const after = await rolledBack(async (tx) => {
+    const after = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`grant select on public.social_posts to anon`);
       await tx.execute(sql`grant truncate on public.social_posts to authenticated`);
       await tx.execute(sql`create policy rls_probe_update on public.trending_topics for update to authenticated using (true)`);
@@ -141,7 +128,7 @@ describe('tables', () => {
 
   it('sequences are usable only by roles that may insert into the table they number', async () => {
     expect(await findings(t.db, 'sequence_open')).toEqual([]);
-    const probe = await rolledBack(async (tx) => {
+    const probe = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`grant usage on sequence social_platforms_id_seq to authenticated`);
       return findings(tx, 'sequence_open');
     });
@@ -154,7 +141,7 @@ describe('tables', () => {
 
   it('materialized views, and views that would read as their owner, are closed to anon and authenticated', async () => {
     expect(await findings(t.db, 'view_open')).toEqual([]);
-    const probe = await rolledBack(async (tx) => {
+    const probe = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`create materialized view public.rls_probe_mv as select id from social_posts`);
       await tx.execute(sql`create view public.rls_probe_v as select id from social_posts`);
       await tx.execute(sql`create view public.rls_probe_inv with (security_invoker = true) as select id from social_posts`);
@@ -198,7 +185,7 @@ describe('functions', () => {
   });
 
   it('functions created without REVOKE, or SECURITY DEFINER without a pinned search_path, are found', async () => {
-    const found = await rolledBack(async (tx) => {
+    const found = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`create function public.rls_probe_open() returns int language sql as 'select 1'`);
       await tx.execute(sql`create function public.rls_probe_definer() returns int language sql security definer as 'select 1'`);
       await tx.execute(sql`create function public.rls_probe_pinned() returns int language sql security definer
@@ -257,7 +244,7 @@ describe('sync_api_grants() / syncApiGrants()', () => {
 
 
   it('derives grants from policies, closes partitions by name, and is idempotent', async () => {
-    const result = await rolledBack(async (tx) => {
+    const result = await rolledBack(t.db, async (tx) => {
       await tx.execute(sql`create table public.rls_probe (id bigint generated always as identity primary key, user_id uuid)`);
       await tx.execute(sql`alter table public.rls_probe enable row level security`);
       await tx.execute(sql`create policy rls_probe_read on public.rls_probe for select to authenticated using (user_id = (select auth.uid()))`);
@@ -286,17 +273,17 @@ describe('sync_api_grants() / syncApiGrants()', () => {
 
   it('refuses a policy for PUBLIC, an empty list and a table it does not own', async () => {
     const publicPolicy = await pgError(
-      rolledBack(async (tx) => {
+      rolledBack(t.db, async (tx) => {
         await tx.execute(sql`create table public.rls_probe (id int)`);
         await tx.execute(sql`create policy rls_probe_everyone on public.rls_probe for select using (true)`);
         await tx.execute(sql`select * from sync_api_grants(array['rls_probe']::regclass[])`);
       }),
     );
     expect(publicPolicy.message).toMatch(/policy rls_probe_everyone on rls_probe applies to PUBLIC/);
-    const empty = await pgError(rolledBack((tx) => tx.execute(sql`select * from sync_api_grants(array[]::regclass[])`)));
+    const empty = await pgError(rolledBack(t.db, (tx) => tx.execute(sql`select * from sync_api_grants(array[]::regclass[])`)));
     expect(empty.message).toMatch(/relations: name at least one table/);
     const notAllowed = await pgError(
-      rolledBack(async (tx) => {
+      rolledBack(t.db, async (tx) => {
         await tx.execute(sql`set local role service_role`);
         await tx.execute(sql`select * from sync_api_grants(array['social_posts']::regclass[])`);
       }),
@@ -304,7 +291,7 @@ describe('sync_api_grants() / syncApiGrants()', () => {
     expect(notAllowed.message).toMatch(/permission denied for function sync_api_grants/);
     // Even if someone granted EXECUTE, a non-owner gets an error instead of GRANT's silent no-op.
     const notOwner = await pgError(
-      rolledBack(async (tx) => {
+      rolledBack(t.db, async (tx) => {
         await tx.execute(sql`grant execute on function sync_api_grants(regclass[]) to service_role`);
         await tx.execute(sql`set local role service_role`);
         await tx.execute(sql`select * from sync_api_grants(array['social_posts']::regclass[])`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
 import { migrate, migrationsFolder } from '../src/migrate.js';
 import { findUnqualifiedDml } from '../src/sql/safeupdate.js';
-import { buildFixture, type Fixture } from './dashboard-fixture.js';
+import { buildFixture, type Fixture } from './support/dashboard-fixture.js';
 import { anonKey, asApi, authenticatorDb, serviceKey, signedIn, type ApiWho } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';

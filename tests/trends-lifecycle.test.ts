@@ -11,6 +11,7 @@ import {
 } from '../src/queries/trends.js';
 import type { TopicMentionInput } from '../src/schema/trends.js';
 import { createTestDatabase, dropTestDatabase, type TestDatabase } from './support/db.js';
+import { platformId } from './support/fixtures.js';
 
 // Every scenario gets a database of its own: a detection run evaluates every topic in the database.
 const opened: TestDatabase[] = [];
@@ -45,11 +46,6 @@ async function record(db: Db, mentions: TopicMentionInput[]): Promise<void> {
   const r = await recordTopicMentions(db, mentions);
   expect(r.rejected).toEqual([]);
   expect(r.inserted).toBe(mentions.length);
-}
-
-async function platformId(db: Db, name: string): Promise<number> {
-  const [row] = await queryRows<{ id: number }>(db, sql`SELECT id FROM social_platforms WHERE name = ${name}`);
-  return Number(row!.id);
 }
 
 const byName = (rows: DetectedTrend[]) => Object.fromEntries(rows.map((r) => [r.topicName, r]));

@@ -12,6 +12,7 @@ import {
 import { normalizeTopicName } from '../src/schema/trends.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
+import { createUser, platformId } from './support/fixtures.js';
 
 const t = useTestDb();
 
@@ -19,17 +20,6 @@ const HOUR = 3_600_000;
 /** Hour-aligned, four days ago: every generated mention is in the past, as validation requires. */
 const T = new Date(Math.floor(Date.now() / HOUR) * HOUR - 96 * HOUR);
 const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
-
-async function platformId(db: Db, name: string): Promise<number> {
-  const [row] = await queryRows<{ id: number }>(db, sql`SELECT id FROM social_platforms WHERE name = ${name}`);
-  return Number(row!.id);
-}
-
-async function newUser(db: Db): Promise<string> {
-  const id = randomUUID();
-  await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${id}::uuid, ${`${id}@example.test`})`);
-  return id;
-}
 
 async function newPost(
   db: Db,
@@ -104,7 +94,7 @@ describe('normalizeTopicName', () => {
 describe('recordTopicMentions', () => {
   it('stores valid mentions normalised, rejects bad ones with field and reason, and keeps the good ones', async () => {
     const ig = await platformId(t.db, 'instagram');
-    const userId = await newUser(t.db);
+    const userId = await createUser(t.db);
     const postId = await newPost(t.db, { userId, platformId: ig, hashtags: [] });
     const result = await recordTopicMentions(t.db, [
       { topic: '#RecordGood', platformId: ig, mentionedAt: at(1), sourceRef: 'feed-1' }, // 0 good
@@ -196,7 +186,7 @@ describe('recordTopicMentions', () => {
 describe('automatic recording', () => {
   it("records a post's hashtags when it is published, and follows later changes", async () => {
     const ig = await platformId(t.db, 'instagram');
-    const userId = await newUser(t.db);
+    const userId = await createUser(t.db);
     const postId = await newPost(t.db, { userId, platformId: ig, hashtags: ['#AutoLegDay', 'autoprotein'] });
     expect(await mentionsOfPost(t.db, postId)).toEqual([]); // a draft is not a mention
 
@@ -223,7 +213,7 @@ describe('automatic recording', () => {
 
   it("records hashtags of comment events' text, once per comment, and ignores other events", async () => {
     const tt = await platformId(t.db, 'tiktok');
-    const userId = await newUser(t.db);
+    const userId = await createUser(t.db);
     const postId = await newPost(t.db, { userId, platformId: tt, hashtags: [], status: 'published', publishedAt: at(0) });
     const events = sql`
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type, event_metadata)

@@ -64,3 +64,32 @@ export function useTestDb(options: { max?: number } = {}): TestDatabase {
   });
   return holder;
 }
+
+/**
+ * Empty databases (no template, no migration, owned by the server's superuser) for tests of migrating
+ * from nothing: `const emptyDatabase = useEmptyDatabases('cli');` then `await emptyDatabase()` in a
+ * test. Every one made is dropped after the file's tests.
+ */
+export function useEmptyDatabases(label: string): () => Promise<{ name: string; url: string }> {
+  const made: string[] = [];
+  afterAll(async () => {
+    if (made.length === 0) return;
+    const sql = admin();
+    try {
+      for (const name of made) await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
+  return async () => {
+    const name = `socialdb_test_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const sql = admin();
+    try {
+      await sql.unsafe(`CREATE DATABASE "${name}"`);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    made.push(name);
+    return { name, url: withDatabase(inject('adminUrl'), name) };
+  };
+}

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../src/db.js';
+import { queryRows, type Db } from '../../src/db.js';
 
-// Fixtures shared by the analytics tests (not a test file itself).
+// Rows the tests make again and again: users, accounts, posts, events (written by the superuser).
 
-export async function createUser(db: Db): Promise<string> {
-  const id = randomUUID();
-  await db.execute(sql`INSERT INTO auth.users (id) VALUES (${id}::uuid)`);
+/** The id of a platform (`instagram`, `tiktok`, `youtube`). */
+export async function platformId(db: Db, name: string): Promise<number> {
+  const [row] = await queryRows<{ id: number }>(db, sql`SELECT id FROM social_platforms WHERE name = ${name}`);
+  if (!row) throw new Error(`no platform ${name}`);
+  return Number(row.id);
+}
+
+/** A user in auth.users (as the auth service makes one); `id` and `email` when given. */
+export async function createUser(db: Db, options: { id?: string; email?: string } = {}): Promise<string> {
+  const id = options.id ?? randomUUID();
+  await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${id}::uuid, ${options.email ?? null})`);
   return id;
 }
 
@@ -37,6 +45,22 @@ export async function createPost(db: Db, p: PostFixture): Promise<string> {
            ${`{${(p.hashtags ?? []).join(',')}}`}::text[]
     FROM social_platforms pl WHERE pl.name = ${p.platform ?? 'instagram'}`);
   return id;
+}
+
+/**
+ * A published post with a platform id (`platform_post_id`), published now: what webhooks and
+ * `recordEngagementEvents` find by (platform, platformPostId). Image on Instagram, video elsewhere.
+ */
+export async function createPublishedPost(db: Db, platform: string, platformPostId: string, userId: string): Promise<string> {
+  const media = platform === 'instagram' ? 'image' : 'video';
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    sql`INSERT INTO social_posts (user_id, platform_id, media_type, platform_post_id, status, published_at)
+        SELECT ${userId}, id, ${media}, ${platformPostId}, 'published', now() FROM social_platforms WHERE name = ${platform}
+        RETURNING id::text`,
+  );
+  if (!row) throw new Error(`no platform ${platform}`);
+  return row.id;
 }
 
 export interface EventFixture {

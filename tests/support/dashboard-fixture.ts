@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../src/db.js';
+import { queryRows, type Db } from '../../src/db.js';
 import {
   CONTENT_CATEGORIES,
   EVENT_TYPES,
@@ -10,7 +10,8 @@ import {
   postAnalytics,
   socialConversions,
   socialPosts,
-} from '../src/schema/index.js';
+} from '../../src/schema/index.js';
+import { mulberry32, type Rng } from './random.js';
 
 // A generated data set for the dashboard and conversion tests, kept in memory as well so every figure
 // can be recomputed by brute force over the raw rows. Seeded: the same seed gives the same data.
@@ -63,35 +64,13 @@ export interface Fixture {
   conversions: FxConversion[];
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-    /** A version-4-shaped UUID from the stream: the same seed builds the same ids on every database. */
-    uuid: () => {
-      const h = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
-    },
-  };
-}
 
 const DAY = 86_400_000;
 export const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (date: string, n: number) => utcDate(new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY));
 
 /** Days ago a post may have been published: never within half a day of the windows the tests use. */
-function publishedDaysAgo(r: ReturnType<typeof prng>): number {
+function publishedDaysAgo(r: Rng): number {
   for (;;) {
     const d = r.next() * 130;
     if ([7, 30, 90].every((b) => Math.abs(d - b) > 0.5) && d > 0.05) return d;
@@ -100,7 +79,7 @@ function publishedDaysAgo(r: ReturnType<typeof prng>): number {
 
 /** `now`: the instant publication times are relative to (default: the current time). */
 export async function buildFixture(db: Db, opts: { seed: number; posts: number; now?: number }): Promise<Fixture> {
-  const r = prng(opts.seed);
+  const r = mulberry32(opts.seed);
   const now = opts.now ?? Date.now();
   const users = [r.uuid(), r.uuid()];
   for (const u of users) await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${u}, ${`${u}@example.test`})`);

@@ -84,16 +84,16 @@ describe('a migration that changes a function without its file is caught', () =>
     scratch = await createTestDatabase({ max: 1 });
     scratchSql = postgres(scratch.url, { max: 1, prepare: false, onnotice: () => {} });
     // What a careless migration would do, run as the role that migrates.
-    const body = files.get('analytics_saturate.sql')!;
+    const body = files.get('int_array_add.sql')!;
     const create = splitStatements(body).find((s) => /CREATE OR REPLACE FUNCTION/.test(s))!;
     await scratchSql.begin(async (tx) => {
       await tx.unsafe(`SET LOCAL ROLE "${role()}"`);
       // Another body.
-      await tx.unsafe(create.replace(/\$function\$[\s\S]*\$function\$/, '$function$ SELECT 0.5::numeric $function$'));
+      await tx.unsafe(create.replace(/\$function\$[\s\S]*\$function\$/, '$function$ SELECT NULL::integer[] $function$'));
       // Another grant.
       await tx.unsafe(`GRANT EXECUTE ON FUNCTION public.normalize_topic_name(text) TO anon`);
       // Another setting.
-      await tx.unsafe(`ALTER FUNCTION public.post_age_hours(timestamptz, date) SET work_mem = '8MB'`);
+      await tx.unsafe(`ALTER FUNCTION public.bigint_array_add(bigint[], bigint[]) SET work_mem = '8MB'`);
       // A new function nobody wrote a file for.
       await tx.unsafe(`CREATE FUNCTION public.forgotten_helper() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$`);
     });
@@ -106,22 +106,22 @@ describe('a migration that changes a function without its file is caught', () =>
   it('reports each changed function against its file, and the function with no file', async () => {
     const report = await checkFunctionFiles(scratchSql, { role: role() });
     expect(problemsOf(report, 'file-changes-function')).toEqual([
-      { file: 'analytics_saturate.sql', signature: 'public.analytics_saturate(numeric,numeric)' },
+      { file: 'bigint_array_add.sql', signature: 'public.bigint_array_add(bigint[],bigint[])' },
+      { file: 'int_array_add.sql', signature: 'public.int_array_add(integer[],integer[])' },
       { file: 'normalize_topic_name.sql', signature: 'public.normalize_topic_name(text)' },
-      { file: 'post_age_hours.sql', signature: 'public.post_age_hours(timestamp with time zone,date)' },
     ]);
     expect(problemsOf(report, 'function-without-file')).toEqual([
       { file: undefined, signature: 'public.forgotten_helper()' },
     ]);
     expect(report.problems.length).toBe(4 + baselineProblems.length);
-    const saturate = report.problems.find((p) => p.file === 'analytics_saturate.sql')!.message;
-    expect(saturate).toContain('definition differs');
-    expect(saturate).toContain('- AS $function$ SELECT 0.5::numeric $function$');
+    const changedBody = report.problems.find((p) => p.file === 'int_array_add.sql')!.message;
+    expect(changedBody).toContain('definition differs');
+    expect(changedBody).toContain('- AS $function$ SELECT NULL::integer[] $function$');
     expect(report.problems.find((p) => p.file === 'normalize_topic_name.sql')!.message).toContain('privileges differ');
-    expect(report.problems.find((p) => p.file === 'post_age_hours.sql')!.message).toContain('SET (proconfig) differs');
+    expect(report.problems.find((p) => p.file === 'bigint_array_add.sql')!.message).toContain('SET (proconfig) differs');
     // What a new migration would carry: the files, as they are, and a DROP for the function with no file.
     expect(report.changedFiles).toEqual(
-      expect.arrayContaining(['analytics_saturate.sql', 'normalize_topic_name.sql', 'post_age_hours.sql']),
+      expect.arrayContaining(['bigint_array_add.sql', 'int_array_add.sql', 'normalize_topic_name.sql']),
     );
     expect(report.functionsWithoutFile).toEqual(['public.forgotten_helper()']);
   });
@@ -131,11 +131,11 @@ describe('a file changed without a migration is caught', () => {
   const check = (changed: Map<string, string>) => checkFunctionFiles(sql, { files: changed, role: role() });
 
   it('another body', async () => {
-    const report = await check(fileWith('analytics_saturate.sql', (s) => s.replace('ELSE x / (x + reference) END', 'ELSE x / (x + 2 * reference) END')));
+    const report = await check(fileWith('int_array_add.sql', (s) => s.replace('array_agg(x + y ORDER BY n)', 'array_agg(x - y ORDER BY n)')));
     expect(problemsOf(report, 'file-changes-function')).toEqual([
-      { file: 'analytics_saturate.sql', signature: 'public.analytics_saturate(numeric,numeric)' },
+      { file: 'int_array_add.sql', signature: 'public.int_array_add(integer[],integer[])' },
     ]);
-    expect(report.changedFiles).toEqual(['analytics_saturate.sql']);
+    expect(report.changedFiles).toEqual(['int_array_add.sql']);
   });
 
   it('another grant, SECURITY DEFINER or search_path', async () => {
@@ -171,7 +171,7 @@ describe('a file changed without a migration is caught', () => {
 
   it('a new file, a removed file, a file that fails, a file that touches another function', async () => {
     const changed = new Map(files);
-    changed.delete('post_age_hours.sql');
+    changed.delete('bigint_array_add.sql');
     changed.set('brand_new.sql', `CREATE FUNCTION public.brand_new() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`);
     changed.set('broken.sql', `CREATE OR REPLACE FUNCTION public.broken( RETURNS int`);
     changed.set(
@@ -183,7 +183,7 @@ describe('a file changed without a migration is caught', () => {
       { file: 'brand_new.sql', signature: 'public.brand_new()' },
     ]);
     expect(problemsOf(report, 'function-without-file')).toEqual([
-      { file: undefined, signature: 'public.post_age_hours(timestamp with time zone,date)' },
+      { file: undefined, signature: 'public.bigint_array_add(bigint[],bigint[])' },
     ]);
     expect(problemsOf(report, 'file-fails')).toEqual([{ file: 'broken.sql', signature: undefined }]);
     expect(problemsOf(report, 'file-touches-other-function')).toEqual([
@@ -195,12 +195,12 @@ describe('a file changed without a migration is caught', () => {
   });
 
   it('the migration npm run sql:migration writes carries the file: afterwards they agree', async () => {
-    const changed = fileWith('analytics_saturate.sql', (s) => s.replace('ELSE x / (x + reference) END', 'ELSE x / (x + 2 * reference) END'));
+    const changed = fileWith('int_array_add.sql', (s) => s.replace('array_agg(x + y ORDER BY n)', 'array_agg(x - y ORDER BY n)'));
     const scratch = await createTestDatabase({ max: 1 });
     const scratchSql = postgres(scratch.url, { max: 1, prepare: false, onnotice: () => {} });
     try {
       expect((await checkFunctionFiles(scratchSql, { files: changed, role: role() })).changedFiles).toEqual([
-        'analytics_saturate.sql',
+        'int_array_add.sql',
       ]);
       // As drizzle's migrator applies it: one chunk per breakpoint, one statement per chunk.
       const chunks = migrationText(changed, []).split('\n--> statement-breakpoint\n');

@@ -244,12 +244,6 @@ const CALLS: Record<string, Call> = {
     sql: () => sql`SELECT normalize_topic_name('LegDay') AS r`,
     check: (rows) => expect(scalar(rows)).toBe('legday'),
   },
-  'analytics_best(bigint,jsonb,text)': {
-    sql: () => sql`SELECT analytics_best(3, '{"reach": 10}'::jsonb, 'reach')::int AS r`,
-    check: (rows) => expect(scalar(rows)).toBe(10),
-  },
-  'analytics_saturate(numeric,numeric)': { sql: () => sql`SELECT analytics_saturate(5, 10) AS r` },
-  'post_age_hours(timestamp with time zone,date)': { sql: () => sql`SELECT post_age_hours(now() - interval '3 days', current_date) AS r` },
   'int_array_add(integer[],integer[])': {
     sql: () => sql`SELECT int_array_add('{1,2}'::int[], '{3,4}'::int[]) AS r`,
     check: (rows) => expect(scalar(rows)).toEqual([4, 6]),

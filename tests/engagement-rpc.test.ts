@@ -36,19 +36,39 @@ function as<T>(role: Role, work: (tx: Db) => Promise<T>, { rollback = false } = 
   return asApi(api, role === 'authenticated' ? signedIn(USER) : { role }, work, { rollback });
 }
 
-/** supabase.rpc('record_engagement_events', { events[, source] }): the JSON text PostgREST passes on. */
+/**
+ * supabase.rpc('record_engagement_events', { events[, source] }) as PostgREST runs it: the request body
+ * (`{"events": [...], "source": ...}`, JSON text) read with json_to_record, and the function called with
+ * the named arguments the body has (PostgREST's fromJsonBodyF + call). `json` is the events' JSON text.
+ */
 async function rpcText(json: string, source?: string, role: Role = 'service_role'): Promise<RecordEngagementResult> {
+  const body = `{"events":${json}${source === undefined ? '' : `,"source":${JSON.stringify(source)}`}}`;
   return as(role, async (tx) => {
     const [row] = await queryRows<{ r: RecordEngagementResult }>(
       tx,
-      source === undefined
-        ? sql`select public.record_engagement_events(events => ${json}::text::json) as r`
-        : sql`select public.record_engagement_events(events => ${json}::text::json, source => ${source}) as r`,
+      sql`SELECT ${
+        source === undefined
+          ? sql`public.record_engagement_events(events := pgrst_body.events)`
+          : sql`public.record_engagement_events(events := pgrst_body.events, source := pgrst_body.source)`
+      } AS r
+          FROM (SELECT ${body}::text::json AS json_data) pgrst_payload,
+          LATERAL (SELECT "events", "source" FROM json_to_record(pgrst_payload.json_data) AS _("events" json, "source" text)) pgrst_body`,
     );
     return row!.r;
   });
 }
 const rpc = (events: unknown[], source?: string) => rpcText(JSON.stringify(events), source);
+
+/** The same call from SQL (a pg_cron job, psql, a server with a direct connection). */
+async function sqlCall(json: string, source: string): Promise<RecordEngagementResult> {
+  return as('service_role', async (tx) => {
+    const [row] = await queryRows<{ r: RecordEngagementResult }>(
+      tx,
+      sql`SELECT public.record_engagement_events(${json}::text::json, ${source}) AS r`,
+    );
+    return row!.r;
+  });
+}
 
 /** The HINT of the PostgreSQL error a promise is rejected with. */
 async function hintOf(promise: Promise<unknown>): Promise<string | undefined> {
@@ -353,7 +373,7 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
     }
   });
 
-  it('a row jsonb cannot hold (NUL, lone surrogate) is one rejected row, named by its field, not a refused call', async () => {
+  it('called from SQL, a row jsonb cannot hold (NUL, lone surrogate) is one rejected row, named by its field, not a refused call', async () => {
     const postId = posts.get('rpc_yt_1')!;
     const rows: unknown[] = [
       { postId, eventType: 'comment', eventTimestamp: '2026-11-18T07:00:00Z', platformEventId: 'rpc-nul-0', eventMetadata: { text: 'ok' } },
@@ -365,7 +385,10 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
     const json = JSON.stringify(rows);
     expect(json).toContain('\\u0000');
     expect(json).toContain('\\ud800');
-    const viaRpc = await rpcText(json, 'rpc-nul');
+    // Through PostgREST the body never reaches the function: json_to_record refuses the NUL.
+    expect(await pgError(rpcText(json, 'rpc-nul'))).toMatchObject({ code: '22P05' });
+    // Called from SQL, each such row is one rejection.
+    const viaRpc = await sqlCall(json, 'rpc-nul');
     expect(viaRpc.inserted).toBe(1);
     const viaTs = await recordEngagementEvents(t.db, rows as EngagementEventInput[], { source: 'ts-nul' });
     expect(viaTs).toEqual({ inserted: 0, duplicates: 1, rejected: viaRpc.rejected });
@@ -385,7 +408,7 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
     );
     expect(stored!.m.text).toBe(text);
     // A number beyond PostgreSQL's numeric range cannot be read either: that row alone is refused.
-    const huge = await rpcText(
+    const huge = await sqlCall(
       `[{"postId":"${postId}","eventType":"save","eventTimestamp":"2026-11-18T07:00:05Z"},` +
         `{"postId":"${postId}","eventType":"save","eventTimestamp":"2026-11-18T07:00:06Z","eventMetadata":{"n":1e1000000}}]`,
       'rpc-huge',

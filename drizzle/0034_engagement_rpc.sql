@@ -13,8 +13,10 @@
 -- All are SECURITY INVOKER with search_path pinned to '' and every relation and function
 -- schema-qualified: the RPC is executable by service_role only, which holds every privilege it uses,
 -- so running as the caller is enough (a definer would run with the owner's rights for nothing).
--- Following 0008/0018: EXECUTE revoked from PUBLIC, anon and authenticated (Supabase grants the API
--- roles EXECUTE on new functions by default), granted to service_role.
+-- Following 0008/0018 and the files of sql/functions/: EXECUTE revoked from PUBLIC and every API role
+-- (Supabase grants them EXECUTE on new functions by default), then granted to service_role alone.
+-- Neither function updates or deletes anything (pg-safeupdate).
+
 -- The rows of a JSON array of engagement events (the objects recordEngagementEvents takes, same keys),
 -- validated and resolved the way the TypeScript path does it: one output row per element (except the
 -- positions in `unreadable`, elements jsonb cannot hold, which record_engagement_events rejects

@@ -24,7 +24,8 @@ export async function writeDeadLetters(db: Db, letters: DeadLetter[]): Promise<v
     );
     await db.execute(sql`
       INSERT INTO engagement_dead_letters (source, platform, kind, batch_index, field, reason, payload)
-      SELECT r.source, r.platform, r.kind, r.batch_index, r.field, r.reason, r.payload
+      -- A JSON null payload (the caller sent null) comes out of jsonb_to_recordset as SQL NULL: keep it as JSON.
+      SELECT r.source, r.platform, r.kind, r.batch_index, r.field, r.reason, coalesce(r.payload, 'null'::jsonb)
       FROM jsonb_to_recordset(${`[${parts.join(',')}]`}::text::jsonb)
         AS r(source varchar, platform varchar, kind varchar, batch_index int, field varchar, reason text, payload jsonb)`);
   }

@@ -17,6 +17,13 @@ export const INT4_MAX = 2_147_483_647;
 export const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 export const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
 
+/**
+ * In JSON.stringify's output, a NUL or a lone surrogate is an escape `\u0000` / `\udXXX` after an even
+ * number of backslashes; after an odd number it is the text "\u0000" someone typed, which is fine.
+ */
+export const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+export const JSON_LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
+
 const NUL_MESSAGE = 'contains a NUL character (\\u0000), which PostgreSQL cannot store';
 
 /** A string PostgreSQL `text` can hold: no NUL, no lone UTF-16 surrogate. */
@@ -46,9 +53,9 @@ const eventMetadata = z.record(z.string(), z.unknown()).superRefine((m, ctx) => 
   }
   if (Buffer.byteLength(text, 'utf8') > MAX_EVENT_METADATA_BYTES) {
     ctx.addIssue({ code: 'custom', message: `larger than ${MAX_EVENT_METADATA_BYTES} bytes as JSON` });
-  } else if (text.includes('\\u0000')) {
+  } else if (JSON_NUL.test(text)) {
     ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
-  } else if (/\\ud[89a-f][0-9a-f]{2}/i.test(text)) {
+  } else if (JSON_LONE_SURROGATE.test(text)) {
     ctx.addIssue({ code: 'custom', message: 'contains a lone UTF-16 surrogate (not valid Unicode)' });
   }
 });

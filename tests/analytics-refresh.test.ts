@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db.js';
+import { queryRows, type PostgresDb } from '../src/db.js';
 import { refreshPostAnalytics } from '../src/queries/analytics.js';
 import { useTestDb } from './support/db.js';
 import {
@@ -14,16 +14,148 @@ import {
   postingSlotStatsDiff,
   type EventFixture,
 } from './support/fixtures.js';
-import { mulberry32 } from './support/random.js';
+import { fc, runs } from './support/property.js';
 
 const t = useTestDb({ max: 8 });
 
 const TYPES = ['like', 'comment', 'share', 'save', 'view', 'profile_visit', 'website_click'] as const;
 
+/** An event as generated: which post, when in 2026-11-05 .. 2026-11-20, what type. */
+interface GenEvent {
+  post: number;
+  day: number;
+  hour: number;
+  minute: number;
+  type: (typeof TYPES)[number];
+}
+const genEvent = fc.record({
+  post: fc.nat(5),
+  day: fc.integer({ min: 5, max: 20 }),
+  hour: fc.integer({ min: 0, max: 23 }),
+  minute: fc.integer({ min: 0, max: 59 }),
+  type: fc.constantFrom(...TYPES),
+});
+const genBatch = (max: number) => fc.array(genEvent, { minLength: 1, maxLength: max });
+
+/** What the commands share: the database, its posts, the next event key and every event sent. */
+interface Real {
+  db: PostgresDb;
+  posts: string[];
+  nextKey: number;
+  sent: EventFixture[];
+}
+
+/** Events to send: each gets a new key (so "late" events on days long since folded are new events). */
+function materialize(real: Real, events: GenEvent[]): EventFixture[] {
+  return events.map((g) => {
+    const at = `2026-11-${String(g.day).padStart(2, '0')}T${String(g.hour).padStart(2, '0')}:${String(g.minute).padStart(2, '0')}:00Z`;
+    const e = { postId: real.posts[g.post]!, at, key: real.nextKey++, type: g.type };
+    real.sent.push(e);
+    return e;
+  });
+}
+
+/** After every command: post_analytics equals the brute force, and the best-posting-hours cells follow. */
+async function check(real: Real, label: string) {
+  await refreshPostAnalytics(real.db);
+  expect(await analyticsRows(real.db), label).toEqual(await bruteForceRows(real.db));
+  expect(await postingSlotStatsDiff(real.db), `posting_slot_stats, ${label}`).toBe(0);
+}
+
+type Cmd = fc.AsyncCommand<object, Real>;
+const always = () => true;
+
+/** Plain batches, then a refresh. */
+class PlainBatches implements Cmd {
+  constructor(readonly a: GenEvent[], readonly b: GenEvent[]) {}
+  check = always;
+  async run(_: object, real: Real) {
+    await insertEvents(real.db, materialize(real, this.a));
+    await insertEvents(real.db, materialize(real, this.b));
+    await check(real, this.toString());
+  }
+  toString = () => `PlainBatches(${this.a.length}, ${this.b.length})`;
+}
+
+/**
+ * A batch whose transaction is still open while refreshes run: it must be neither counted now nor
+ * missed later; a rolled-back one never counts.
+ */
+class BatchInFlight implements Cmd {
+  constructor(readonly open: GenEvent[], readonly meanwhile: GenEvent[], readonly commit: boolean) {}
+  check = always;
+  async run(_: object, real: Real) {
+    const conn = await real.db.$client.reserve();
+    try {
+      await conn.unsafe('BEGIN');
+      await conn.unsafe(
+        `INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+         SELECT x.post_id, x.at, x.key, x.type FROM jsonb_to_recordset($1::jsonb) AS x(post_id uuid, at timestamptz, key bigint, type text)
+         ON CONFLICT DO NOTHING`,
+        [eventsJson(materialize(real, this.open))],
+      );
+      await insertEvents(real.db, materialize(real, this.meanwhile));
+      await refreshPostAnalytics(real.db);
+      expect(await analyticsRows(real.db), `${this.toString()}: refresh with the batch in flight`).toEqual(await bruteForceRows(real.db));
+      await conn.unsafe(this.commit ? 'COMMIT' : 'ROLLBACK');
+    } finally {
+      conn.release();
+    }
+    await check(real, this.toString());
+  }
+  toString = () => `BatchInFlight(${this.open.length}, ${this.meanwhile.length}, ${this.commit ? 'commit' : 'rollback'})`;
+}
+
+/** Refreshes racing each other and ingestion on separate connections. */
+class RacingRefreshes implements Cmd {
+  constructor(readonly a: GenEvent[], readonly b: GenEvent[]) {}
+  check = always;
+  async run(_: object, real: Real) {
+    const [a, b] = [materialize(real, this.a), materialize(real, this.b)];
+    await Promise.all([refreshPostAnalytics(real.db), insertEvents(real.db, a), refreshPostAnalytics(real.db), insertEvents(real.db, b), refreshPostAnalytics(real.db)]);
+    await check(real, this.toString());
+  }
+  toString = () => `RacingRefreshes(${this.a.length}, ${this.b.length})`;
+}
+
+/** A rebuild from a given day racing an incremental run and ingestion. */
+class RebuildRacing implements Cmd {
+  constructor(readonly sinceDay: number, readonly batch: GenEvent[]) {}
+  check = always;
+  async run(_: object, real: Real) {
+    const events = materialize(real, this.batch);
+    await Promise.all([
+      refreshPostAnalytics(real.db, { since: new Date(`2026-11-${String(this.sinceDay).padStart(2, '0')}T12:00:00Z`) }),
+      insertEvents(real.db, events),
+      refreshPostAnalytics(real.db),
+    ]);
+    await check(real, this.toString());
+  }
+  toString = () => `RebuildRacing(since 2026-11-${this.sinceDay}, ${this.batch.length})`;
+}
+
+/** Redelivered webhooks: events sent before, again (they change nothing), then new ones. */
+class Redeliver implements Cmd {
+  constructor(readonly picks: number[], readonly fresh: GenEvent[]) {}
+  check = always;
+  async run(_: object, real: Real) {
+    if (real.sent.length > 0) await insertEvents(real.db, this.picks.map((i) => real.sent[i % real.sent.length]!));
+    await insertEvents(real.db, materialize(real, this.fresh));
+    await check(real, this.toString());
+  }
+  toString = () => `Redeliver(${this.picks.length}, ${this.fresh.length})`;
+}
+
+const commands = [
+  fc.tuple(genBatch(60), genBatch(60)).map(([a, b]) => new PlainBatches(a, b)),
+  fc.tuple(genBatch(80), genBatch(30), fc.boolean()).map(([a, b, c]) => new BatchInFlight(a, b, c)),
+  fc.tuple(genBatch(50), genBatch(50)).map(([a, b]) => new RacingRefreshes(a, b)),
+  fc.tuple(fc.integer({ min: 5, max: 21 }), genBatch(50)).map(([d, b]) => new RebuildRacing(d, b)),
+  fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), genBatch(20)).map(([p, b]) => new Redeliver(p, b)),
+];
+
 describe('refresh_post_analytics: exact under any interleaving', () => {
-  it('equals a brute-force count over the raw events after random batches, late events, rollbacks and concurrent refreshes', async () => {
-    const seed = Number(process.env.ANALYTICS_SEED ?? Date.now() % 1_000_000);
-    const r = mulberry32(seed);
+  it('equals a brute-force count over the raw events after any sequence of batches, late events, rollbacks and concurrent refreshes', async () => {
     const db = t.db;
     const user = await createUser(db);
     const accounts = [await createAccount(db, user), await createAccount(db, user)];
@@ -33,84 +165,20 @@ describe('refresh_post_analytics: exact under any interleaving', () => {
     }
     const posts: string[] = [];
     for (let i = 0; i < 6; i++) posts.push(await createPost(db, { userId: user, accountId: i === 5 ? null : accounts[i % 2]! }));
+    const real: Real = { db, posts, nextKey: 1, sent: [] };
 
-    let nextKey = 1;
-    const sent: EventFixture[] = [];
-    // Days 2026-11-05 .. 2026-11-20; "late" events land on days long since folded.
-    const batch = (n: number): EventFixture[] =>
-      Array.from({ length: n }, () => {
-        const day = r.int(5, 20);
-        const at = `2026-11-${String(day).padStart(2, '0')}T${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}:00Z`;
-        const e = { postId: r.pick(posts), at, key: nextKey++, type: r.pick(TYPES) };
-        sent.push(e);
-        return e;
-      });
-    const check = async (label: string) => {
-      await refreshPostAnalytics(db);
-      expect(await analyticsRows(db), `${label} (seed ${seed})`).toEqual(await bruteForceRows(db));
-      // The best-posting-hours cells follow the latest rates through concurrent refreshes too.
-      expect(await postingSlotStatsDiff(db), `posting_slot_stats, ${label} (seed ${seed})`).toBe(0);
-    };
-
-    const client = db.$client;
-    await insertEvents(db, batch(40));
-    for (let round = 0; round < 14; round++) {
-      const action = r.int(0, 4);
-      if (action === 0) {
-        // Plain batches, then a refresh.
-        await insertEvents(db, batch(r.int(1, 60)));
-        await insertEvents(db, batch(r.int(1, 60)));
-      } else if (action === 1) {
-        // A batch whose transaction is still open while refreshes run: it must be neither counted
-        // now nor missed later; a rolled-back one never counts.
-        const conn = await client.reserve();
-        try {
-          await conn.unsafe('BEGIN');
-          const events = batch(r.int(5, 80));
-          await conn.unsafe(
-            `INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
-             SELECT x.post_id, x.at, x.key, x.type FROM jsonb_to_recordset($1::jsonb) AS x(post_id uuid, at timestamptz, key bigint, type text)
-             ON CONFLICT DO NOTHING`,
-            [eventsJson(events)],
-          );
-          await insertEvents(db, batch(r.int(1, 30)));
-          await refreshPostAnalytics(db);
-          expect(await analyticsRows(db), `refresh with a batch in flight (seed ${seed})`).toEqual(await bruteForceRows(db));
-          const commit = r.next() < 0.7;
-          await conn.unsafe(commit ? 'COMMIT' : 'ROLLBACK');
-        } finally {
-          conn.release();
-        }
-      } else if (action === 2) {
-        // Refreshes racing each other and ingestion on separate connections.
-        const results = await Promise.all([
-          refreshPostAnalytics(db),
-          insertEvents(db, batch(r.int(1, 50))),
-          refreshPostAnalytics(db),
-          insertEvents(db, batch(r.int(1, 50))),
-          refreshPostAnalytics(db),
-        ]);
-        expect(results).toHaveLength(5);
-      } else if (action === 3) {
-        // A rebuild from a random day racing an incremental run and ingestion.
-        await Promise.all([
-          refreshPostAnalytics(db, { since: new Date(`2026-11-${String(r.int(5, 21)).padStart(2, '0')}T12:00:00Z`) }),
-          insertEvents(db, batch(r.int(1, 50))),
-          refreshPostAnalytics(db),
-        ]);
-      } else {
-        // Redelivered webhooks: the same events again change nothing.
-        const again = Array.from({ length: r.int(1, 40) }, () => r.pick(sent));
-        await insertEvents(db, again);
-        await insertEvents(db, batch(r.int(1, 20)));
-      }
-      await check(`round ${round}, action ${action}`);
-    }
+    // Model-based: fast-check draws sequences of these commands (each checks the invariant after it
+    // runs) and, on a failure, shrinks to the shortest sequence with the smallest batches that fails.
+    // Every run goes on on the same database: the invariant holds whatever came before.
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 5 }), (cmds) => fc.asyncModelRun(() => ({ model: {}, real }), cmds)),
+      { numRuns: runs(4) },
+    );
 
     // The raw table holds what was sent, minus rolled-back batches: the comparison was over real data.
     const [{ n }] = (await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM engagement_events`)) as [{ n: number }];
     expect(n).toBeGreaterThan(50);
-    expect(n).toBeLessThanOrEqual(sent.length);
+    expect(n).toBeLessThanOrEqual(real.sent.length);
     const [{ q }] = (await queryRows<{ q: number }>(db, sql`SELECT count(*)::int AS q FROM engagement_rollup_queue`)) as [{ q: number }];
     expect(q).toBe(0);
     // ...and the cells compared above held rated posts, not nothing.

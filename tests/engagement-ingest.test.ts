@@ -12,8 +12,11 @@ import {
   recordEngagementEvents,
   replayDeadLetters,
   type EngagementEventInput,
+  type EngagementRejection,
 } from '../src/queries/engagement/index.js';
+import { validateSegment } from '../src/queries/engagement/validate.js';
 import { useTestDb } from './support/db.js';
+import { fc, runs } from './support/property.js';
 import { createPublishedPost } from './support/fixtures.js';
 import { withDatabase } from './support/server.js';
 
@@ -54,17 +57,34 @@ describe('eventKey', () => {
   });
 
   it('eventKeyText is the first 64 bits of SHA-256 as a signed decimal, for negative and positive keys alike', async () => {
-    const sources = Array.from({ length: 5_000 }, (_, i) => `instagram:${randomUUID()}:${i}`);
     let negative = 0;
-    for (const source of sources) {
-      const key = createHash('sha256').update(source, 'utf8').digest().readBigInt64BE(0);
-      if (key < 0n) negative++;
-      expect(eventKeyText(source)).toBe(key.toString());
-      expect(eventKey(source)).toBe(key);
-    }
-    expect(negative).toBeGreaterThan(2_000); // both halves of the range were exercised
-    const [row] = await queryRows<{ k: string }>(t.db, sql`SELECT engagement_event_key(${sources[0]!})::text AS k`);
-    expect(eventKeyText(sources[0]!)).toBe(row!.k);
+    let positive = 0;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (source) => {
+        const key = createHash('sha256').update(source, 'utf8').digest().readBigInt64BE(0);
+        if (key < 0n) negative++;
+        else positive++;
+        expect(eventKeyText(source)).toBe(key.toString());
+        expect(eventKey(source)).toBe(key);
+      }),
+      { numRuns: runs(5_000) },
+    );
+    expect(Math.min(negative, positive)).toBeGreaterThan(1_000); // both halves of the range were exercised
+  });
+
+  it('eventKey equals SQL engagement_event_key() for any text PostgreSQL can hold', async () => {
+    // No NUL and no lone surrogate: text cannot hold them (ingestion refuses such ids before hashing).
+    const text = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !s.includes('\u0000'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(text, { minLength: 1, maxLength: 50 }), async (sources) => {
+        const rows = await queryRows<{ k: string }>(
+          t.db,
+          sql`SELECT engagement_event_key(s)::text AS k FROM jsonb_array_elements_text(${JSON.stringify(sources)}::jsonb) WITH ORDINALITY AS u(s, i) ORDER BY i`,
+        );
+        expect(rows.map((r) => r.k)).toEqual(sources.map((s) => eventKey(s).toString()));
+      }),
+      { numRuns: runs(40) },
+    );
   });
 
   it('is what recordEngagementEvents stores, from the documented source strings', async () => {
@@ -377,58 +397,93 @@ describe('recordEngagementEvents', () => {
     }
   });
 
-  it('never accepts a row the zod schema refuses (the fast path agrees with the schema)', async () => {
-    const postId = posts.get('yt_1')!;
-    const pools: Record<string, unknown[]> = {
-      eventType: ['like', 'view', 'LIKE', '', 'poke', 3, undefined],
-      eventTimestamp: [
-        '2026-11-18T10:00:00Z',
-        '2026-11-18T10:00:00.123456Z',
-        '2026-11-18T10:00:00+02:00',
-        '2026-02-30T10:00:00Z',
-        '2026-11-18T24:00:00Z',
-        '2026-11-18T10:00Z',
-        '2026-11-18',
-        new Date('2026-11-18T11:00:00Z'),
-        new Date('nope'),
-        1763460000,
-        undefined,
-      ],
-      eventValue: [1, 0, 86_400, 86_401, -1, 2.5, '3', null, undefined],
-      userFollowerCount: [0, 10, 2_147_483_647, 2_147_483_648, -1, 1.1, null, undefined],
-      countryCode: ['US', 'us', ' gb ', 'USA', 'U1', '', null, undefined],
-      ageRange: ['18-24', '65+', '18-25', '', null, undefined],
-      gender: ['female', 'unknown', 'F', null, undefined],
-      platformUserId: ['u1', '', 'x'.repeat(100), 'x'.repeat(101), 'a\u0000b', '\ud800', 7, null, undefined],
-      platformEventId: ['fp-a', '', 'x'.repeat(500), 'x'.repeat(501), null, undefined],
-      eventMetadata: [{ text: 'hi' }, { text: 'a\u0000' }, { text: '\udc00' }, [], 'text', null, undefined, { n: 1n }],
-      extra: [undefined, undefined, undefined, 'surprise'],
-    };
-    let seed = 42;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    const batch: Record<string, unknown>[] = [];
-    for (let i = 0; i < 1500; i++) {
-      const row: Record<string, unknown> = { postId, platformEventId: `fp-${i}` };
-      for (const [field, values] of Object.entries(pools)) {
-        const v = values[rand(values.length)];
-        if (field === 'platformEventId') {
-          // Unique ids keep rows from colliding, so "stored" is visible per row.
-          if (typeof v === 'string' && v.length > 0 && v.length <= 500) row.platformEventId = `fp-${i}-${v}`.slice(0, 500);
-          else row.platformEventId = v;
-        } else if (v !== undefined) row[field] = v;
-      }
-      if (row.platformEventId === undefined || row.platformEventId === null) row.platformUserId = `fp-user-${i}`;
-      batch.push(row);
-    }
-    const expectedBad = batch.flatMap((row, i) => (engagementEventInputSchema.safeParse(row).success ? [] : [i]));
-    const result = await recordEngagementEvents(t.db, batch as EngagementEventInput[], { source: 'fast-path-test' });
-    expect(expectedBad.length).toBeGreaterThan(100);
-    expect(batch.length - expectedBad.length).toBeGreaterThan(5);
-    expect(result.rejected.map((r) => r.index)).toEqual(expectedBad);
-    expect(result.inserted + result.duplicates).toBe(batch.length - expectedBad.length);
+  // Rows drawn from values on both sides of every rule; fast-check shrinks a disagreement to one row
+  // with the fewest fields. The pure check runs many rows; the ingestion check runs whole batches.
+  const fieldPools: Record<string, unknown[]> = {
+    eventType: ['like', 'view', 'LIKE', '', 'poke', 3, undefined],
+    eventTimestamp: [
+      '2026-11-18T10:00:00Z',
+      '2026-11-18T10:00:00.123456Z',
+      '2026-11-18T10:00:00+02:00',
+      '2026-02-30T10:00:00Z',
+      '2026-11-18T24:00:00Z',
+      '2026-11-18T10:00Z',
+      '2026-11-18',
+      new Date('2026-11-18T11:00:00Z'),
+      new Date('nope'),
+      1763460000,
+      undefined,
+    ],
+    eventValue: [1, 0, 86_400, 86_401, -1, 2.5, '3', null, undefined],
+    userFollowerCount: [0, 10, 2_147_483_647, 2_147_483_648, -1, 1.1, null, undefined],
+    countryCode: ['US', 'us', ' gb ', 'USA', 'U1', '', null, undefined],
+    ageRange: ['18-24', '65+', '18-25', '', null, undefined],
+    gender: ['female', 'unknown', 'F', null, undefined],
+    platformUserId: ['u1', '', 'x'.repeat(100), 'x'.repeat(101), 'a\u0000b', '\ud800', 7, null, undefined],
+    platformEventId: ['fp-a', '', 'x'.repeat(500), 'x'.repeat(501), null, undefined],
+    eventMetadata: [{ text: 'hi' }, { text: 'a\u0000' }, { text: '\udc00' }, [], 'text', null, undefined, { n: 1n }],
+    extra: [undefined, undefined, undefined, 'surprise'],
+  };
+  /** A row of the pools: for each field a value or nothing. */
+  const genRow = (postId: string) =>
+    fc
+      .record(
+        Object.fromEntries(
+          // Mostly the pool's first value (a valid one, and where shrinking goes), else any of the pool:
+          // about a third of the rows are valid, and a failing row shrinks to its one odd field.
+          Object.entries(fieldPools).map(([field, values]) => [
+            field,
+            fc.oneof({ arbitrary: fc.constant(values[0]), weight: 4 }, { arbitrary: fc.constantFrom(...values), weight: 1 }),
+          ]),
+        ),
+      )
+      .map((picked) => {
+        const row: Record<string, unknown> = { postId };
+        for (const [field, v] of Object.entries(picked)) if (v !== undefined) row[field] = v;
+        return row;
+      });
+  /** Unique ids keep rows from colliding, so "stored" is visible per row (a row without one gets a user). */
+  const uniqueIds = (rows: Record<string, unknown>[], tag: string) =>
+    rows.map((row, i) => {
+      const r = { ...row };
+      const v = r.platformEventId;
+      if (typeof v === 'string' && v.length > 0 && v.length <= 500) r.platformEventId = `${tag}-${i}-${v}`.slice(0, 500);
+      if (r.platformEventId === undefined || r.platformEventId === null) r.platformUserId = `${tag}-user-${i}`;
+      return r;
+    });
+
+  it('the fast path never accepts a row the zod schema refuses, nor refuses one it accepts', () => {
+    fc.assert(
+      fc.property(genRow(posts.get('yt_1')!), (row) => {
+        const rejected: EngagementRejection[] = [];
+        const batch = validateSegment([row], 0, 1, rejected);
+        expect({ accepted: batch.index.length === 1, rejected: rejected.length === 1 }).toEqual({
+          accepted: engagementEventInputSchema.safeParse(row).success,
+          rejected: !engagementEventInputSchema.safeParse(row).success,
+        });
+      }),
+      { numRuns: runs(1_500) },
+    );
+  });
+
+  let batchNo = 0;
+  it('recordEngagementEvents rejects exactly the rows the zod schema refuses, and stores or finds every other', async () => {
+    let bad = 0;
+    let good = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(genRow(posts.get('yt_1')!), { minLength: 1, maxLength: 100 }), async (drawn) => {
+        const batch = uniqueIds(drawn, `fp-${batchNo++}`);
+        const expectedBad = batch.flatMap((row, i) => (engagementEventInputSchema.safeParse(row).success ? [] : [i]));
+        bad += expectedBad.length;
+        good += batch.length - expectedBad.length;
+        const result = await recordEngagementEvents(t.db, batch as EngagementEventInput[], { source: 'fast-path-test' });
+        expect(result.rejected.map((r) => r.index)).toEqual(expectedBad);
+        expect(result.inserted + result.duplicates).toBe(batch.length - expectedBad.length);
+      }),
+      { numRuns: runs(25) },
+    );
+    expect(bad).toBeGreaterThan(40);
+    expect(good).toBeGreaterThan(40);
   });
 });
 

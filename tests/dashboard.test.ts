@@ -16,6 +16,7 @@ import { avgRate, buildFixture, latestByPost, share4, utcDate, type Fixture, typ
 import { asApi, authenticatorDb, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
+import { fc, runs } from './support/property.js';
 import { rolledBack } from './support/tx.js';
 
 const t = useTestDb();
@@ -285,31 +286,42 @@ function groupBy(rows: FxAnalytics[]) {
   return m;
 }
 
-describe('getBestPostingHours', () => {
-  function expected(timeZone: string, days: number, platform?: string, minPosts = 1) {
-    const hourOf = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' });
-    const groups = new Map<string, { platformId: number; platform: string; hour: number; rates: number[] }>();
-    for (const p of fx.posts) {
-      const a = latest.get(p.id);
-      if (p.status !== 'published' || !a || a.rateMicro === null) continue;
-      if (p.publishedAt!.getTime() < Date.now() - days * DAY) continue;
-      if (platform && p.platform !== platform) continue;
-      const hour = Number(hourOf.format(p.publishedAt!));
-      const k = `${p.platformId}|${hour}`;
-      if (!groups.has(k)) groups.set(k, { platformId: p.platformId, platform: p.platform, hour, rates: [] });
-      groups.get(k)!.rates.push(a.rateMicro);
-    }
-    return [...groups.values()]
-      .filter((g) => g.rates.length >= minPosts)
-      .map((g) => ({
-        platformId: g.platformId,
-        platform: g.platform,
-        hour: g.hour,
-        postsCount: g.rates.length,
-        avgEngagementRate: avgRate(g.rates)!,
-      }))
-      .sort((a, b) => a.platformId - b.platformId || b.avgEngagementRate - a.avgEngagementRate || a.hour - b.hour);
+/**
+ * The brute force of getBestPostingHours over a fixture's rows: each rated published post in
+ * [asOf - days, asOf], counted at its local hour in `timeZone` as Intl (ICU, not PostgreSQL) reads it.
+ */
+function bestHoursByBruteForce(
+  f: { posts: Fixture['posts']; latest: Map<string, FxAnalytics> },
+  o: { timeZone: string; days: number; platform?: string; minPosts?: number; asOf?: number },
+) {
+  const asOf = o.asOf ?? Date.now();
+  const hourOf = new Intl.DateTimeFormat('en-US', { timeZone: o.timeZone, hour: 'numeric', hourCycle: 'h23' });
+  const groups = new Map<string, { platformId: number; platform: string; hour: number; rates: number[] }>();
+  for (const p of f.posts) {
+    const a = f.latest.get(p.id);
+    if (p.status !== 'published' || !a || a.rateMicro === null) continue;
+    if (p.publishedAt!.getTime() < asOf - o.days * DAY || p.publishedAt!.getTime() > asOf) continue;
+    if (o.platform && p.platform !== o.platform) continue;
+    const hour = Number(hourOf.format(p.publishedAt!));
+    const k = `${p.platformId}|${hour}`;
+    if (!groups.has(k)) groups.set(k, { platformId: p.platformId, platform: p.platform, hour, rates: [] });
+    groups.get(k)!.rates.push(a.rateMicro);
   }
+  return [...groups.values()]
+    .filter((g) => g.rates.length >= (o.minPosts ?? 1))
+    .map((g) => ({
+      platformId: g.platformId,
+      platform: g.platform,
+      hour: g.hour,
+      postsCount: g.rates.length,
+      avgEngagementRate: avgRate(g.rates)!,
+    }))
+    .sort((a, b) => a.platformId - b.platformId || b.avgEngagementRate - a.avgEngagementRate || a.hour - b.hour);
+}
+
+describe('getBestPostingHours', () => {
+  const expected = (timeZone: string, days: number, platform?: string, minPosts = 1) =>
+    bestHoursByBruteForce({ posts: fx.posts, latest }, { timeZone, days, platform, minPosts });
 
   it.each([
     ['UTC', 90, undefined, 1],
@@ -331,6 +343,79 @@ describe('getBestPostingHours', () => {
       /timeZone: "Mars\/Olympus" is not a time zone/,
     );
     await expect(getBestPostingHours(t.db, { platform: 'Bad Name' })).rejects.toThrow(/platform: a platform name/);
+  });
+});
+
+// With the current time as the window's end, a window held a DST change only in some weeks of the
+// year. An injected clock (asOf) pins windows around known changes, on a fixture published around them.
+describe('getBestPostingHours with an injected clock (asOf)', () => {
+  const pinned = useTestDb({ max: 2 });
+  // America/New_York: back to EST at 2025-11-02 06:00 UTC, forward to EDT at 2026-03-08 07:00 UTC.
+  // Australia/Lord_Howe moves by half an hour (2025-10-04 15:00 UTC); Asia/Kathmandu is +05:45 all year.
+  const FALL_BACK = Date.parse('2025-11-02T06:00:00Z');
+  const SPRING_FORWARD = Date.parse('2026-03-08T07:00:00Z');
+  const NOW = Date.parse('2026-03-20T15:00:00Z');
+  let data: { posts: Fixture['posts']; latest: Map<string, FxAnalytics> };
+  beforeAll(async () => {
+    // Posts from 2025-09-01 to 2026-03-20: both New York changes and Lord Howe's inside.
+    const f = await buildFixture(pinned.db, { seed: 20260308, posts: 240, now: NOW, spanDays: 200 });
+    data = { posts: f.posts, latest: latestByPost(f) };
+  });
+  const offsetAt = (timeZone: string, at: number) => {
+    const local = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).format(at);
+    return /GMT([+-]\d\d:\d\d)?/.exec(local)![1] ?? '+00:00';
+  };
+  /** Rated posts published within three days of `change`: the week the offset changes in is read post by post. */
+  const ratedNear = (change: number) =>
+    data.posts.filter((p) => p.publishedAt && Math.abs(p.publishedAt.getTime() - change) < 3 * DAY && data.latest.get(p.id)?.rateMicro != null).length;
+
+  it.each([
+    ['America/New_York', '2026-03-20T15:00:00Z', 30, SPRING_FORWARD],
+    ['America/New_York', '2025-11-20T12:00:00Z', 30, FALL_BACK],
+    ['America/New_York', '2026-03-20T15:00:00Z', 200, FALL_BACK],
+  ] as const)('%s, window ending %s, %i days: the DST change is inside, and the hours agree with a brute-force count', async (timeZone, end, days, change) => {
+    const asOf = Date.parse(end);
+    expect(change).toBeGreaterThan(asOf - days * DAY);
+    expect(change).toBeLessThan(asOf);
+    expect(offsetAt(timeZone, change - 3_600_000)).not.toBe(offsetAt(timeZone, change + 3_600_000));
+    expect(ratedNear(change)).toBeGreaterThan(0);
+    const want = bestHoursByBruteForce(data, { timeZone, days, asOf });
+    expect(want.length).toBeGreaterThan(5);
+    expect(await getBestPostingHours(pinned.db, { timeZone, days, asOf: new Date(asOf) })).toEqual(want);
+  });
+
+  it('Asia/Kathmandu (+05:45): quarter-hour cells map to the right local hour', async () => {
+    expect(offsetAt('Asia/Kathmandu', NOW)).toBe('+05:45');
+    for (const [days, platform, minPosts] of [
+      [200, undefined, 1],
+      [45, 'instagram', 1],
+      [120, undefined, 2],
+    ] as const) {
+      const want = bestHoursByBruteForce(data, { timeZone: 'Asia/Kathmandu', days, platform, minPosts, asOf: NOW });
+      expect(want.length).toBeGreaterThan(0);
+      expect(await getBestPostingHours(pinned.db, { timeZone: 'Asia/Kathmandu', days, platform, minPosts, asOf: new Date(NOW) })).toEqual(want);
+    }
+  });
+
+  it('any window end, length and zone (DST, half-hour DST, +05:45, +05:30) agrees with a brute-force count', async () => {
+    const zones = ['America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Asia/Kolkata', 'UTC'] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...zones),
+        fc.integer({ min: Date.parse('2025-09-15T00:00:00Z'), max: NOW }),
+        fc.integer({ min: 1, max: 200 }),
+        async (timeZone, asOf, days) => {
+          const want = bestHoursByBruteForce(data, { timeZone, days, asOf });
+          expect(await getBestPostingHours(pinned.db, { timeZone, days, asOf: new Date(asOf) })).toEqual(want);
+        },
+      ),
+      { numRuns: runs(40) },
+    );
+  });
+
+  it('refuses an asOf that is not a valid Date, naming the field', async () => {
+    await expect(getBestPostingHours(pinned.db, { asOf: new Date('nope') })).rejects.toThrow(/asOf: must be a Date/);
+    await expect(getBestPostingHours(pinned.db, { asOf: '2026-03-20' as unknown as Date })).rejects.toThrow(/asOf: must be a Date/);
   });
 });
 

@@ -279,6 +279,8 @@ export const bestPostingHoursParamsSchema = z
     days: days().default(90),
     /** Hide hours with fewer rated posts than this (default 1). */
     minPosts: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
+    /** The end of the publication window (default now), e.g. to look at a past season. */
+    asOf: z.date({ error: 'must be a Date' }).optional(),
   })
   .strict();
 export type BestPostingHoursParams = z.input<typeof bestPostingHoursParamsSchema>;
@@ -297,7 +299,7 @@ export interface PostingHourRow {
 /**
  * Per platform and local hour of publication: how many rated posts and their mean latest engagement
  * rate, best hour first within each platform (ties by hour). Hours without posts are absent.
- * Posts published in the last `days` days, up to now.
+ * Posts published in the last `days` days, up to now (or up to `asOf`).
  */
 export async function getBestPostingHours(db: Db, params: BestPostingHoursParams = {}): Promise<PostingHourRow[]> {
   const fn = 'getBestPostingHours';
@@ -311,11 +313,12 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
     // (posts per platform and UTC quarter hour of the day: one cell maps to one local hour); the rest
     // of the window (its partial first and last weeks, and a week in which the offset changes) is read
     // post by post, each post taking the offset of the last change before it.
+    const asOf = p.asOf ? sql`${p.asOf.toISOString()}::timestamptz` : sql`now()`;
     const platformFilter = (column: SQL) =>
       p.platform ? sql`AND ${column} = (SELECT id FROM social_platforms WHERE name = ${p.platform})` : sql``;
     const rows = await queryRows(
       db,
-      sql`WITH w AS (SELECT now() AS hi, now() - make_interval(days => ${p.days}::int) AS lo),
+      sql`WITH w AS (SELECT ${asOf} AS hi, ${asOf} - make_interval(days => ${p.days}::int) AS lo),
           day_offsets AS (
             SELECT d.at, extract(epoch FROM (d.at AT TIME ZONE ${p.timeZone}::text) - (d.at AT TIME ZONE 'UTC'))::int AS off
             FROM (SELECT date_trunc('day', w.lo, 'UTC') + make_interval(hours => 24 * k) AS at

@@ -70,15 +70,18 @@ export const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (date: string, n: number) => utcDate(new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY));
 
 /** Days ago a post may have been published: never within half a day of the windows the tests use. */
-function publishedDaysAgo(r: Rng): number {
+function publishedDaysAgo(r: Rng, spanDays: number): number {
   for (;;) {
-    const d = r.next() * 130;
+    const d = r.next() * spanDays;
     if ([7, 30, 90].every((b) => Math.abs(d - b) > 0.5) && d > 0.05) return d;
   }
 }
 
-/** `now`: the instant publication times are relative to (default: the current time). */
-export async function buildFixture(db: Db, opts: { seed: number; posts: number; now?: number }): Promise<Fixture> {
+/**
+ * `now`: the instant publication times are relative to (default: the current time); `spanDays`: how
+ * far back before it posts are published (default 130).
+ */
+export async function buildFixture(db: Db, opts: { seed: number; posts: number; now?: number; spanDays?: number }): Promise<Fixture> {
   const r = mulberry32(opts.seed);
   const now = opts.now ?? Date.now();
   const users = [r.uuid(), r.uuid()];
@@ -102,7 +105,7 @@ export async function buildFixture(db: Db, opts: { seed: number; posts: number; 
       templateId: r.chance(0.6) ? r.pick(templates.slice(0, 2)) : null,
       status,
       category: r.chance(0.9) ? r.pick(CONTENT_CATEGORIES) : null,
-      publishedAt: status === 'published' ? new Date(now - Math.round(publishedDaysAgo(r) * DAY)) : null,
+      publishedAt: status === 'published' ? new Date(now - Math.round(publishedDaysAgo(r, opts.spanDays ?? 130) * DAY)) : null,
     });
   }
   // Templates belong to users[0]; a post of users[1] may still name one (the server writes as service role).

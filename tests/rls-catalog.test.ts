@@ -18,6 +18,27 @@ import { auditSecurity, syncApiGrants, type SecurityFinding, type SecurityRule }
 const t = useTestDb();
 
 /**
+ * Probes are created as the role that runs the migrations, as every object of the package is: the
+ * default privileges that apply are that role's (on a server whose superuser is supabase_admin, the
+ * superuser's own defaults would grant the API roles more).
+ */
+/**
+ * Supabase's default privileges grant the API roles everything on what the migrator creates; these
+ * probes state their grants themselves, so the defaults are switched off for the (rolled back) probe.
+ */
+async function withoutSupabaseDefaults(tx: Db): Promise<void> {
+  for (const kind of ['TABLES', 'FUNCTIONS', 'SEQUENCES']) {
+    await tx.execute(sql.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON ${kind} FROM anon, authenticated, service_role`));
+  }
+}
+
+const asMigrator = <T>(work: (tx: Db) => Promise<T>): Promise<T> =>
+  rolledBack(t.db, async (tx) => {
+    await tx.execute(sql.raw(`SET LOCAL ROLE "${inject('migratorRole')}"`));
+    return work(tx);
+  });
+
+/**
  * The package's schemas: every schema the migrations made, except `auth` (Supabase's own; the bootstrap
  * only stands it in on bare servers) and `drizzle` (the migrator's journal), which are checked separately.
  */
@@ -54,7 +75,7 @@ describe('tables', () => {
   });
 
   it('a table added without row-level security, in public or a schema of its own, is found', async () => {
-    const found = await rolledBack(t.db, async (tx) => {
+    const found = await asMigrator(async (tx) => {
       await tx.execute(sql`create table public.rls_probe_forgotten (id int)`);
       await tx.execute(sql`create schema rls_probe_archive`);
       await tx.execute(sql`create table rls_probe_archive.old_events (id int)`);
@@ -69,7 +90,7 @@ describe('tables', () => {
     expect(await findings(t.db, 'policy_for_public')).toEqual([]);
     expect(await findings(t.db, 'anon_policy')).toEqual([]);
     expect(await findings(t.db, 'auth_uid_per_row')).toEqual([]);
-    const probes = await rolledBack(t.db, async (tx) => {
+    const probes = await asMigrator(async (tx) => {
       await tx.execute(sql`create policy rls_probe_everyone on public.trending_topics for select using (true)`);
       await tx.execute(sql`create policy rls_probe_anon on public.post_analytics for select to anon using (true)`);
       await tx.execute(sql`create policy rls_probe_slow on public.social_posts for select to authenticated using (user_id = auth.uid())`);
@@ -113,7 +134,7 @@ describe('tables', () => {
 
   it('a grant without a policy, or a policy without a grant, is found', async () => {
     const before = (await findings(t.db, 'grant_mismatch')).map((f) => f.detail);
-    const after = await rolledBack(t.db, async (tx) => {
+    const after = await asMigrator(async (tx) => {
       await tx.execute(sql`grant select on public.social_posts to anon`);
       await tx.execute(sql`grant truncate on public.social_posts to authenticated`);
       await tx.execute(sql`create policy rls_probe_update on public.trending_topics for update to authenticated using (true)`);
@@ -128,7 +149,7 @@ describe('tables', () => {
 
   it('sequences are usable only by roles that may insert into the table they number', async () => {
     expect(await findings(t.db, 'sequence_open')).toEqual([]);
-    const probe = await rolledBack(t.db, async (tx) => {
+    const probe = await asMigrator(async (tx) => {
       await tx.execute(sql`grant usage on sequence social_platforms_id_seq to authenticated`);
       return findings(tx, 'sequence_open');
     });
@@ -141,7 +162,8 @@ describe('tables', () => {
 
   it('materialized views, and views that would read as their owner, are closed to anon and authenticated', async () => {
     expect(await findings(t.db, 'view_open')).toEqual([]);
-    const probe = await rolledBack(t.db, async (tx) => {
+    const probe = await asMigrator(async (tx) => {
+      await withoutSupabaseDefaults(tx);
       await tx.execute(sql`create materialized view public.rls_probe_mv as select id from social_posts`);
       await tx.execute(sql`create view public.rls_probe_v as select id from social_posts`);
       await tx.execute(sql`create view public.rls_probe_inv with (security_invoker = true) as select id from social_posts`);
@@ -185,7 +207,8 @@ describe('functions', () => {
   });
 
   it('functions created without REVOKE, or SECURITY DEFINER without a pinned search_path, are found', async () => {
-    const found = await rolledBack(t.db, async (tx) => {
+    const found = await asMigrator(async (tx) => {
+      await withoutSupabaseDefaults(tx);
       await tx.execute(sql`create function public.rls_probe_open() returns int language sql as 'select 1'`);
       await tx.execute(sql`create function public.rls_probe_definer() returns int language sql security definer as 'select 1'`);
       await tx.execute(sql`create function public.rls_probe_pinned() returns int language sql security definer
@@ -244,7 +267,7 @@ describe('sync_api_grants() / syncApiGrants()', () => {
 
 
   it('derives grants from policies, closes partitions by name, and is idempotent', async () => {
-    const result = await rolledBack(t.db, async (tx) => {
+    const result = await asMigrator(async (tx) => {
       await tx.execute(sql`create table public.rls_probe (id bigint generated always as identity primary key, user_id uuid)`);
       await tx.execute(sql`alter table public.rls_probe enable row level security`);
       await tx.execute(sql`create policy rls_probe_read on public.rls_probe for select to authenticated using (user_id = (select auth.uid()))`);
@@ -273,17 +296,17 @@ describe('sync_api_grants() / syncApiGrants()', () => {
 
   it('refuses a policy for PUBLIC, an empty list and a table it does not own', async () => {
     const publicPolicy = await pgError(
-      rolledBack(t.db, async (tx) => {
+      asMigrator(async (tx) => {
         await tx.execute(sql`create table public.rls_probe (id int)`);
         await tx.execute(sql`create policy rls_probe_everyone on public.rls_probe for select using (true)`);
         await tx.execute(sql`select * from sync_api_grants(array['rls_probe']::regclass[])`);
       }),
     );
     expect(publicPolicy.message).toMatch(/policy rls_probe_everyone on rls_probe applies to PUBLIC/);
-    const empty = await pgError(rolledBack(t.db, (tx) => tx.execute(sql`select * from sync_api_grants(array[]::regclass[])`)));
+    const empty = await pgError(asMigrator((tx) => tx.execute(sql`select * from sync_api_grants(array[]::regclass[])`)));
     expect(empty.message).toMatch(/relations: name at least one table/);
     const notAllowed = await pgError(
-      rolledBack(t.db, async (tx) => {
+      asMigrator(async (tx) => {
         await tx.execute(sql`set local role service_role`);
         await tx.execute(sql`select * from sync_api_grants(array['social_posts']::regclass[])`);
       }),
@@ -291,7 +314,7 @@ describe('sync_api_grants() / syncApiGrants()', () => {
     expect(notAllowed.message).toMatch(/permission denied for function sync_api_grants/);
     // Even if someone granted EXECUTE, a non-owner gets an error instead of GRANT's silent no-op.
     const notOwner = await pgError(
-      rolledBack(t.db, async (tx) => {
+      asMigrator(async (tx) => {
         await tx.execute(sql`grant execute on function sync_api_grants(regclass[]) to service_role`);
         await tx.execute(sql`set local role service_role`);
         await tx.execute(sql`select * from sync_api_grants(array['social_posts']::regclass[])`);

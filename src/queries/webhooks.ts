@@ -211,6 +211,13 @@ const tiktokComment = z.object({
   username: z.string().optional(),
 });
 
+/**
+ * TikTok's ids are 64-bit (e.g. 7311234567890123456): sent as JSON numbers, JSON.parse would round
+ * them past 2^53 (and the id schema refuses unsafe integers). The id fields' long digit runs are read
+ * as strings instead. (Inside a JSON string a quote is escaped, so `"video_id":` matches keys only.)
+ */
+const TIKTOK_BIG_ID = /("(?:comment_id|id|video_id|parent_comment_id)"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g;
+
 /** Lifecycle events TikTok documents; none is engagement. */
 const TIKTOK_LIFECYCLE = /^(authorization\.removed|video\.(upload|publish)\.|portability\.)/;
 
@@ -228,7 +235,7 @@ function parseTiktok(payload: unknown, out: ParsedWebhook): void {
     }
     let body: unknown;
     try {
-      body = JSON.parse(content);
+      body = JSON.parse(content.replace(TIKTOK_BIG_ID, '$1"$2"'));
     } catch (err) {
       out.rejected.push({ index: i, field: `${prefix ? `${prefix}.` : ''}content`, error: `not JSON: ${(err as Error).message}`, payload: item });
       return;

@@ -206,9 +206,20 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
     expect(rpcLetters[0]!.payload).toBe('not an object');
   });
 
+  it('writes one dead letter per distinct bad row: a redelivered request or a repeated row adds none', async () => {
+    const bad = { postId: posts.get('rpc_ig_1')!, eventType: 'teleport', eventTimestamp: '2026-11-14T10:00:00Z' };
+    const first = await rpc([bad, bad], 'rpc-redelivered');
+    expect(first.rejected.map((r) => r.index)).toEqual([0, 1]);
+    await rpc([bad], 'rpc-redelivered');
+    await Promise.all([rpc([bad], 'rpc-redelivered'), rpc([bad], 'rpc-redelivered')]);
+    expect((await letters('rpc-redelivered')).map((l) => l.batch_index)).toEqual([0]);
+    // The TypeScript path keeps the same rule, so either may follow the other.
+    await recordEngagementEvents(t.db, [bad, bad] as unknown as EngagementEventInput[], { source: 'rpc-redelivered' });
+    expect(await letters('rpc-redelivered')).toHaveLength(1);
+  });
+
   it('rejects a null element, keeping a JSON null as its payload', async () => {
-    // (recordEngagementEvents throws on such a batch: its dead-letter insert turns the null payload
-    // into SQL NULL, which the NOT NULL payload column refuses.)
+    // (recordEngagementEvents does the same since its dead-letter insert keeps JSON null as JSON.)
     const good = { postId: posts.get('rpc_ig_1')!, eventType: 'save', eventTimestamp: '2026-11-14T10:00:00Z' };
     expect(await rpc([null, good], 'rpc-null')).toEqual({
       inserted: 1,
@@ -493,8 +504,11 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
           ORDER BY 1`,
     );
     expect(rows.map((r) => r.name)).toEqual(['engagement_events_event_key_required', 'engagement_events_from_json', 'record_engagement_events']);
-    const migration = readFileSync(`${migrationsFolder}/0034_engagement_rpc.sql`, 'utf8');
+    // The newest migration that (re)defines each function carries its file verbatim.
+    const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: { tag: string }[] };
+    const migrations = journal.entries.map((e) => readFileSync(`${migrationsFolder}/${e.tag}.sql`, 'utf8'));
     for (const r of rows) {
+      const migration = migrations.findLast((m) => m.includes(`FUNCTION public.${r.name}(`))!;
       expect(r.definer).toBe(false);
       expect(r.config).toEqual(['search_path=""']);
       expect(r.body).not.toMatch(/\b(UPDATE|DELETE)\b/i);

@@ -196,15 +196,29 @@ BEGIN
   END LOOP attempt;
 
   -- 4. Keep what was refused, with its input as it came.
+  -- One letter per distinct bad item, as recordEngagementEvents writes them: the first of equal
+  -- payloads in this call, and none where a pending letter of this source already holds it (a
+  -- redelivered request). Writers of one source take turns, so two deliveries at once leave one letter.
   IF pg_catalog.jsonb_array_length(rejected) > 0 THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('engagement_dead_letters'), pg_catalog.hashtext(label));
     INSERT INTO public.engagement_dead_letters (source, platform, kind, batch_index, field, reason, payload)
-    SELECT label,
-           CASE WHEN pg_catalog.jsonb_typeof(x.r -> 'payload' -> 'platform') = 'string'
-             THEN pg_catalog.left(x.r -> 'payload' ->> 'platform', 50) END,
-           'event', (x.r ->> 'index')::integer, pg_catalog.left(x.r ->> 'field', 200), x.r ->> 'error',
-           coalesce(x.r -> 'payload', 'null'::jsonb)
-    FROM pg_catalog.jsonb_array_elements(rejected) AS x(r)
-    ORDER BY (x.r ->> 'index')::integer;
+    SELECT n.source, n.platform, n.kind, n.batch_index, n.field, n.reason, n.payload
+    FROM (
+      SELECT DISTINCT ON (l.payload) l.*
+      FROM (
+        SELECT label AS source,
+               CASE WHEN pg_catalog.jsonb_typeof(x.r -> 'payload' -> 'platform') = 'string'
+                 THEN pg_catalog.left(x.r -> 'payload' ->> 'platform', 50) END AS platform,
+               'event'::varchar AS kind, (x.r ->> 'index')::integer AS batch_index, pg_catalog.left(x.r ->> 'field', 200) AS field,
+               x.r ->> 'error' AS reason, coalesce(x.r -> 'payload', 'null'::jsonb) AS payload
+        FROM pg_catalog.jsonb_array_elements(rejected) AS x(r)
+      ) l
+      ORDER BY l.payload, l.batch_index
+    ) n
+    WHERE NOT EXISTS (
+      SELECT 1 FROM public.engagement_dead_letters d
+      WHERE d.replayed_at IS NULL AND d.source = n.source AND d.kind = n.kind AND d.payload = n.payload)
+    ORDER BY n.batch_index;
   END IF;
 
   RETURN pg_catalog.jsonb_build_object(

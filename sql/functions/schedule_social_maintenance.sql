@@ -32,7 +32,10 @@ BEGIN
       BEGIN
         CREATE EXTENSION IF NOT EXISTS pg_cron;
       EXCEPTION WHEN OTHERS THEN
-        reason := format('pg_cron could not be enabled here: %s', SQLERRM);
+        -- This function runs as its owner (the role that migrated), which may not create extensions
+        -- on a plain server: say who can.
+        reason := format('pg_cron could not be enabled here: %s. Have a superuser run CREATE EXTENSION pg_cron in this '
+                         'database (on Supabase: Database > Extensions), then call schedule_social_maintenance() again', SQLERRM);
       END;
     END IF;
   END IF;

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
 
@@ -63,3 +63,7 @@ export async function requirePost(db: Db, fn: string, postId: string): Promise<v
   const found = await queryRows(db, sql`SELECT 1 AS one FROM social_posts WHERE id = ${postId}::uuid`);
   if (found.length === 0) throw new InvalidInputError(fn, [{ field: 'postId', reason: `no post ${postId}` }]);
 }
+
+/** A text[] of bound parameters, one per value: how the catalog queries filter by schema or relation names. */
+export const textArrayOfParams = (values: string[]): SQL =>
+  values.length === 0 ? sql`array[]::text[]` : sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;

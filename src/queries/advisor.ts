@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db.js';
 import { findUnqualifiedDml } from '../sql/safeupdate.js';
+import { textArrayOfParams } from './_input.js';
 
 // Supabase's Security Advisor (its linter, "splinter") runs in every project's dashboard. The lints
 // that can fire on a package like this one are checked here under the same names and with the same
@@ -111,12 +112,11 @@ export interface UnsafeDmlFinding {
  * calls it. Write `WHERE true` where the whole table is meant.
  */
 export async function findUnsafeDmlFunctions(db: Db, schemas: string[]): Promise<UnsafeDmlFinding[]> {
-  const list = sql.join(schemas.map((s) => sql`${s}`), sql`, `);
   const rows = await queryRows<{ name: string; def: string }>(
     db,
     sql`select p.oid::regprocedure::text as name, pg_get_functiondef(p.oid) as def
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-        where n.nspname = any (array[${list}]::text[]) and p.prokind in ('f', 'p')
+        where n.nspname = any (${textArrayOfParams(schemas)}) and p.prokind in ('f', 'p')
           and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
         order by 1`,
   );

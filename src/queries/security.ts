@@ -1,7 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
-import { parseInput } from './_input.js';
+import { parseInput, textArrayOfParams } from './_input.js';
 import { ADVISOR_LINTS, adviseSecurity, findUnsafeDmlFunctions } from './advisor.js';
 
 // Row-level security and privileges for the Supabase API roles (anon, authenticated, service_role).
@@ -79,9 +79,6 @@ export const auditSecurityParamsSchema = z.strictObject({
   anonReadable: z.array(relationName).default(['public.social_platforms']),
 });
 export type AuditSecurityParams = z.input<typeof auditSecurityParamsSchema>;
-
-const textArrayOfParams = (values: string[]): SQL =>
-  values.length === 0 ? sql`array[]::text[]` : sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
 
 /**
  * Every object of `schemas` that breaks the package's security rules, in rule order (empty when all

@@ -87,28 +87,22 @@ export function findUnqualifiedDml(source: string): UnqualifiedDml[] {
     if (m[0].toUpperCase() === 'UPDATE' && !/^\s+(ONLY\s+)?[A-Za-z_"][\w."]*(\s+(AS\s+)?[A-Za-z_]\w*)?\s+SET\b/i.test(after)) continue;
     // The statement runs to a ';' or to the ')' closing the CTE it stands in, at depth 0.
     let depth = 0;
-    let end = after.length;
     let hasWhere = false;
     for (let k = 0; k < after.length; k++) {
       const ch = after[k];
       if (ch === '(') depth++;
       else if (ch === ')') {
-        if (depth === 0) {
-          end = k;
-          break;
-        }
+        if (depth === 0) break;
         depth--;
       } else if (ch === ';' && depth === 0) {
-        end = k;
         break;
       } else if (depth === 0 && /[Ww]/.test(ch!) && /^WHERE\b/i.test(after.slice(k, k + 6)) && !/\w/.test(after[k - 1] ?? ' ')) {
         hasWhere = true;
         break;
       }
     }
-    void end;
     if (!hasWhere) {
-      const line = source.slice(at, source.indexOf('\n', at) === -1 ? undefined : source.indexOf('\n', at)).trim();
+      const line = source.slice(at).split('\n', 1)[0]!.trim();
       found.push({ command: m[0].toUpperCase() as 'DELETE' | 'UPDATE', excerpt: line.slice(0, 120) });
     }
   }

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { withDatabase } from './server.js';
 
 // A database laid out the way a fresh hosted Supabase project is, built from the facts the Supabase
 // issue lists (roles and their attributes, who owns `auth` and `auth.users`, grants without grant
@@ -155,7 +156,7 @@ export async function createSupabaseDatabase(adminUrl: string, name: string, mig
   } finally {
     await admin.end({ timeout: 5 });
   }
-  const inDb = postgres(withDb(adminUrl, name), { max: 1, onnotice: () => {} });
+  const inDb = postgres(withDatabase(adminUrl, name), { max: 1, onnotice: () => {} });
   try {
     await inDb.unsafe(supabaseDatabaseSql(migrator));
   } finally {
@@ -169,12 +170,6 @@ export function asRole(url: string, role: string, database?: string): string {
   u.username = encodeURIComponent(role);
   u.password = TEST_PASSWORD;
   if (database) u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
-function withDb(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
   return u.toString();
 }
 

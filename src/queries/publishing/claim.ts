@@ -1,0 +1,180 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { queryRows, type Db } from '../../db.js';
+import { pgErrorOf } from '../../pg-error.js';
+import { num, parseInput, toDate } from '../_input.js';
+
+// Claiming due posts: typed wrapper of SQL claim_due_posts (docs/publishing.md). Workers call this
+// in a loop (runPublishWorker does); the SQL function decides who gets what, so workers written in
+// other languages (Supabase RPC with the service key) get the same guarantees.
+
+/**
+ * The database refused a move of the publishing state machine: not a move from the post's status,
+ * scheduling that needs an admin's approval, a post being published. `message` says which.
+ */
+export class PublishStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublishStateError';
+  }
+}
+
+/**
+ * The post's current claim is not the one given: another worker holds it, the lease ran out and the
+ * post is `unknown`, or the post was settled. SQLSTATE 55000 from the database; `message` says which.
+ */
+export class StaleClaimError extends PublishStateError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleClaimError';
+  }
+}
+
+/** Rethrows the database's refusal of a claim token as a StaleClaimError; anything else as it is. */
+export function rethrowClaimError(err: unknown): never {
+  const pg = pgErrorOf(err);
+  if (pg.code === '55000' && pg.message?.startsWith('claim_token:')) throw new StaleClaimError(pg.message);
+  rethrowStateError(err);
+}
+
+/** Rethrows the state machine's refusals (the transition trigger, approval, a post in the wrong state) as a PublishStateError. */
+export function rethrowStateError(err: unknown): never {
+  const pg = pgErrorOf(err);
+  const refused =
+    pg.code === '55000' ||
+    (pg.code === '23514' && pg.constraint_name === 'social_posts_status_transition') ||
+    (pg.code === '42501' && /publishing functions|approval|scheduled by an admin/.test(pg.message ?? ''));
+  if (refused && pg.message) throw new PublishStateError(pg.message);
+  throw err;
+}
+
+/** Milliseconds as a SQL interval. */
+export const msInterval = (ms: number): SQL => sql`make_interval(secs => ${ms / 1000}::double precision)`;
+
+const leaseMs = z
+  .number()
+  .int('must be a whole number of milliseconds')
+  .min(1000, 'must be at least 1000 ms')
+  .max(86_400_000, 'must be at most a day (86400000 ms)');
+
+export const claimOptionsSchema = z.strictObject({
+  /** Who claims: written on the post and its attempt (host name, process id...). */
+  worker: z.string().trim().min(1, 'must not be blank').max(100, 'at most 100 characters'),
+  maxPosts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
+  /** How long the claim holds without a heartbeat (default 5 minutes). */
+  leaseMs: leaseMs.default(300_000),
+  /** Replaces the clock (tests); default the database's clock. */
+  asOf: z.date().optional(),
+});
+export type ClaimOptions = z.input<typeof claimOptionsSchema>;
+
+/** A post handed to one worker: what publishing needs, and the claim to report the outcome under. */
+export interface ClaimedPost {
+  postId: string;
+  claimToken: string;
+  /** 1 on the first claim, 2 on the first retry, ... */
+  attempt: number;
+  leaseExpiresAt: Date;
+  workspaceId: string;
+  accountId: string;
+  /** The account's id on the platform. */
+  platformAccountId: string;
+  platform: string;
+  scheduledAt: Date;
+  /** When it was due: its scheduled time, or the time its retry was due. */
+  dueAt: Date;
+  /** How late after its scheduled time it was claimed, in milliseconds. */
+  latenessMs: number;
+  mediaType: string;
+  title: string | null;
+  caption: string | null;
+  hashtags: string[];
+  mentions: string[];
+  mediaUrls: string[];
+  thumbnailUrl: string | null;
+  platformMetadata: Record<string, unknown> | null;
+}
+
+/** Seconds of a PostgreSQL interval given as text by postgres.js / PGlite ('01:02:03.5', '1 day 02:00:00'). */
+export function intervalMs(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  const s = String(v);
+  let ms = 0;
+  const days = /(-?\d+) days?/.exec(s);
+  if (days) ms += Number(days[1]) * 86_400_000;
+  const hms = /(-)?(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(s);
+  if (hms) ms += (hms[1] ? -1 : 1) * (Number(hms[2]) * 3_600_000 + Number(hms[3]) * 60_000 + Math.round(Number(hms[4]) * 1000));
+  return ms;
+}
+
+const textArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/**
+ * Claims up to `maxPosts` due posts for `worker` (SQL claim_due_posts): each becomes `publishing`
+ * under a fresh claim token with a lease of `leaseMs`. Posts too late become `missed`, posts over an
+ * account's limit wait (publish_wait_reason), and neither is returned. Call it outside any
+ * transaction of your own, or in a READ COMMITTED one that commits promptly.
+ */
+export async function claimDuePosts(db: Db, options: ClaimOptions): Promise<ClaimedPost[]> {
+  const o = parseInput('claimDuePosts', claimOptionsSchema, options);
+  const asOf = o.asOf ? sql`${o.asOf.toISOString()}::timestamptz` : sql`NULL::timestamptz`;
+  const rows = await queryRows(
+    db,
+    sql`SELECT post_id::text, claim_token::text, attempt, lease_expires_at, workspace_id::text, account_id::text,
+               platform_account_id, platform, scheduled_at, due_at, lateness::text AS lateness, media_type, title, caption,
+               hashtags, mentions, media_urls, thumbnail_url, platform_metadata
+        FROM claim_due_posts(${o.worker}::text, ${o.maxPosts}::int, ${msInterval(o.leaseMs)}, ${asOf})`,
+  );
+  return rows.map((r) => ({
+    postId: String(r.post_id),
+    claimToken: String(r.claim_token),
+    attempt: num(r.attempt),
+    leaseExpiresAt: toDate(r.lease_expires_at),
+    workspaceId: String(r.workspace_id),
+    accountId: String(r.account_id),
+    platformAccountId: String(r.platform_account_id),
+    platform: String(r.platform),
+    scheduledAt: toDate(r.scheduled_at),
+    dueAt: toDate(r.due_at),
+    latenessMs: intervalMs(r.lateness),
+    mediaType: String(r.media_type),
+    title: (r.title as string | null) ?? null,
+    caption: (r.caption as string | null) ?? null,
+    hashtags: textArray(r.hashtags),
+    mentions: textArray(r.mentions),
+    mediaUrls: textArray(r.media_urls),
+    thumbnailUrl: (r.thumbnail_url as string | null) ?? null,
+    platformMetadata: (r.platform_metadata as Record<string, unknown> | null) ?? null,
+  }));
+}
+
+export const expireOptionsSchema = z.strictObject({
+  asOf: z.date().optional(),
+  /** At most this many posts per call (default: all). */
+  maxRows: z.number().int().min(1, 'must be at least 1').optional(),
+});
+
+/**
+ * Posts left `publishing` past their lease become `unknown` (SQL expire_post_publish_leases);
+ * returns how many. Maintenance and every claim do this too.
+ */
+export async function expirePublishLeases(db: Db, options: z.input<typeof expireOptionsSchema> = {}): Promise<number> {
+  const o = parseInput('expirePublishLeases', expireOptionsSchema, options);
+  const rows = await queryRows<{ n: unknown }>(
+    db,
+    sql`SELECT expire_post_publish_leases(${o.asOf ? o.asOf.toISOString() : null}::timestamptz, ${o.maxRows ?? null}::int) AS n`,
+  );
+  return num(rows[0]!.n);
+}
+
+export const asOfOptionsSchema = z.strictObject({ asOf: z.date().optional() });
+
+/**
+ * Due scheduled posts later than their max lateness become `missed` (SQL mark_missed_posts); returns
+ * how many. Maintenance and every claim do this too.
+ */
+export async function markMissedPosts(db: Db, options: z.input<typeof asOfOptionsSchema> = {}): Promise<number> {
+  const o = parseInput('markMissedPosts', asOfOptionsSchema, options);
+  const rows = await queryRows<{ n: unknown }>(db, sql`SELECT mark_missed_posts(${o.asOf ? o.asOf.toISOString() : null}::timestamptz) AS n`);
+  return num(rows[0]!.n);
+}

@@ -237,11 +237,12 @@ async function createPosts(db: PostgresDb, from: Date, to: Date): Promise<Post[]
   const r = seededRandom(42);
   const userId = r.uuid();
   await db.insert(authUsers).values({ id: userId, email: 'bench@jmefit.example' });
+  const workspace = await q.createWorkspace(db, { name: 'JMEFit (bench)', slug: 'jmefit-bench', ownerId: userId });
   const platforms = await db.select().from(socialPlatforms);
   const media: Record<string, string[]> = { instagram: ['reel', 'carousel', 'image'], tiktok: ['video'], youtube: ['video'] };
   const accounts = await db
     .insert(socialAccounts)
-    .values(platforms.map((p, i) => ({ userId, platformId: p.id, handle: 'jmefit', platformAccountId: `bench-${i}`, followerCount: 50_000 + i * 40_000 })))
+    .values(platforms.map((p, i) => ({ workspaceId: workspace.id, userId, platformId: p.id, handle: 'jmefit', platformAccountId: `bench-${i}`, followerCount: 50_000 + i * 40_000 })))
     .returning({ id: socialAccounts.id, platformId: socialAccounts.platformId });
   await db.execute(sql`
     INSERT INTO account_follower_history (account_id, recorded_on, follower_count)
@@ -258,6 +259,7 @@ async function createPosts(db: PostgresDb, from: Date, to: Date): Promise<Post[]
     posts.push({ id, platform: p.name, publishedAt, isVideo: mediaType !== 'image' && mediaType !== 'carousel' });
     rows.push({
       id,
+      workspaceId: workspace.id,
       userId,
       platformId: p.id,
       accountId: accounts.find((a) => a.platformId === p.id)!.id,

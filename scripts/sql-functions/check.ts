@@ -18,7 +18,7 @@ import type postgres from 'postgres';
 export const functionsDir: string = fileURLToPath(new URL('../../sql/functions/', import.meta.url));
 
 /** The package's own schemas. `auth` is Supabase's (or 0000's stand-in), never ours to define. */
-export const functionSchemas: readonly string[] = ['public', 'archive'];
+export const functionSchemas: readonly string[] = ['public', 'archive', 'social_private'];
 
 /** Roles that may receive EXECUTE by default privileges (Supabase grants new functions to all three). */
 export const apiRoles: readonly string[] = ['anon', 'authenticated', 'service_role'];

@@ -3,8 +3,10 @@
 -- both windows are whole hours, so detection reads only topic_mention_daily (never the raw mentions):
 -- per topic, one row per UTC day the two windows touch (3 for the default 24 hours), whatever the
 -- number of mentions. A run at 10:37 counts up to 10:00, and the 11:00 run sees the rest.
+-- Each scope is detected apart: a workspace's trends come from its own posts and their comments, the
+-- market's (workspace_id NULL) from external feeds; one workspace's mentions never reach another's rows.
 CREATE OR REPLACE FUNCTION public.detect_trending_topics_in_mentions("window" interval DEFAULT '24:00:00'::interval, min_mentions integer DEFAULT 20, as_of timestamp with time zone DEFAULT now())
- RETURNS TABLE(topic_id uuid, topic_name character varying, platform_id integer, topic_type character varying, trend_status character varying, previous_status character varying, mention_count integer, previous_mention_count integer, engagement_score bigint, growth_rate numeric, engagement_growth_rate numeric, fitness_relevance_score smallint, content_opportunities text[], action text)
+ RETURNS TABLE(topic_id uuid, workspace_id uuid, topic_name character varying, platform_id integer, topic_type character varying, trend_status character varying, previous_status character varying, mention_count integer, previous_mention_count integer, engagement_score bigint, growth_rate numeric, engagement_growth_rate numeric, fitness_relevance_score smallint, content_opportunities text[], action text)
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
  SET work_mem TO '64MB'
@@ -50,7 +52,7 @@ BEGIN
   WITH days AS (
     -- k_* = hours from the row's midnight to each window edge; cum[k] counts the mentions before
     -- hour k of that day (0 before midnight, the day's total from hour 24 on).
-    SELECT r.platform_id, r.topic_name, r.cum_mentions AS cm, r.cum_engagement AS ce,
+    SELECT r.workspace_id, r.platform_id, r.topic_name, r.cum_mentions AS cm, r.cum_engagement AS ce,
            r.hashtag_count, r.keyword_count, r.at_mention_count,
            (end_h - (r.day - DATE '1970-01-01') * 24)::int AS k_end,
            (cur_h - (r.day - DATE '1970-01-01') * 24)::int AS k_cur,
@@ -60,7 +62,7 @@ BEGIN
       AND r.day <= ((window_end - interval '1 hour') AT TIME ZONE 'UTC')::date
   ),
   edges AS (
-    SELECT d.platform_id, d.topic_name, d.hashtag_count, d.keyword_count, d.at_mention_count, d.k_end, d.k_cur,
+    SELECT d.workspace_id, d.platform_id, d.topic_name, d.hashtag_count, d.keyword_count, d.at_mention_count, d.k_end, d.k_cur,
            CASE WHEN d.k_end <= 0 THEN 0 WHEN d.k_end >= 24 THEN d.cm[24] ELSE d.cm[d.k_end] END AS m_end,
            CASE WHEN d.k_cur <= 0 THEN 0 WHEN d.k_cur >= 24 THEN d.cm[24] ELSE d.cm[d.k_cur] END AS m_cur,
            CASE WHEN d.k_prev <= 0 THEN 0 WHEN d.k_prev >= 24 THEN d.cm[24] ELSE d.cm[d.k_prev] END AS m_prev,
@@ -71,7 +73,7 @@ BEGIN
     FROM days d
   ),
   win AS (
-    SELECT e.platform_id, e.topic_name,
+    SELECT e.workspace_id, e.platform_id, e.topic_name,
            sum(e.m_end - e.m_cur) AS c,
            sum(e.m_cur - e.m_prev) AS pc,
            sum(e.w_end - e.w_cur)::bigint AS cw,
@@ -81,18 +83,19 @@ BEGIN
            sum(e.keyword_count) FILTER (WHERE e.k_cur < 24) AS tk,
            sum(e.at_mention_count) FILTER (WHERE e.k_cur < 24) AS tm
     FROM edges e
-    GROUP BY e.platform_id, e.topic_name
+    GROUP BY e.workspace_id, e.platform_id, e.topic_name
   ),
   active AS (
-    SELECT DISTINCT ON (t.topic_name, t.platform_id)
-           t.id, t.topic_name, t.platform_id, t.trend_status, t.previous_status, t.last_updated_at,
+    SELECT DISTINCT ON (t.workspace_id, t.topic_name, t.platform_id)
+           t.id, t.workspace_id, t.topic_name, t.platform_id, t.trend_status, t.previous_status, t.last_updated_at,
            t.peak_mention_count, t.trend_peak_date, t.topic_type
     FROM trending_topics t
     WHERE t.trend_status <> 'expired'
-    ORDER BY t.topic_name, t.platform_id, t.first_detected_at DESC
+    ORDER BY t.workspace_id, t.topic_name, t.platform_id, t.first_detected_at DESC
   ),
   cand AS (
-    SELECT coalesce(w.platform_id, a.platform_id) AS platform_id,
+    SELECT CASE WHEN w.topic_name IS NULL THEN a.workspace_id ELSE w.workspace_id END AS workspace_id,
+           coalesce(w.platform_id, a.platform_id) AS platform_id,
            coalesce(w.topic_name, a.topic_name)::varchar(100) AS topic_name,
            a.id AS active_id, a.peak_mention_count AS peak, a.trend_peak_date AS peak_date,
            -- A rerun for the same as_of starts from the status before that run: same data, same rows.
@@ -103,7 +106,9 @@ BEGIN
                 WHEN w.tk >= w.tm THEN 'keyword'
                 ELSE 'mention' END::varchar(20) AS ttype
     FROM win w
+    -- coalesce: FULL JOIN needs a hashable condition, and the market (NULL) is a scope like any other.
     FULL JOIN active a ON a.topic_name = w.topic_name AND a.platform_id = w.platform_id
+      AND coalesce(a.workspace_id, '00000000-0000-0000-0000-000000000000'::uuid) = coalesce(w.workspace_id, '00000000-0000-0000-0000-000000000000'::uuid)
     -- Rows a later run (as_of after this one) already evaluated are left alone.
     WHERE (a.id IS NOT NULL AND a.last_updated_at <= window_end) OR (a.id IS NULL AND w.c >= min_mentions)
   ),
@@ -157,7 +162,9 @@ BEGIN
             WHERE normalize_topic_name(tag) = d.topic_name
           ) AS direct
         ) tpl
-        WHERE (ct.platform_id IS NULL OR ct.platform_id = d.platform_id)
+        -- Only the workspace's own templates (a market trend suggests none: its rows are every workspace's).
+        WHERE ct.workspace_id = d.workspace_id
+          AND (ct.platform_id IS NULL OR ct.platform_id = d.platform_id)
           AND (tpl.direct OR (rel.category IS NOT NULL
                AND (ct.category = rel.category OR left(ct.category, char_length(rel.category) + 1) = rel.category || '_')))
         ORDER BY tpl.direct DESC, ct.avg_engagement_rate DESC NULLS LAST, ct.name, ct.id
@@ -182,21 +189,21 @@ BEGIN
         last_updated_at = window_end
     FROM scored s
     WHERE t.id = s.active_id
-    RETURNING t.id, t.topic_name, t.platform_id, t.topic_type, t.trend_status, t.previous_status, t.mention_count,
+    RETURNING t.id, t.workspace_id, t.topic_name, t.platform_id, t.topic_type, t.trend_status, t.previous_status, t.mention_count,
               t.previous_mention_count, t.engagement_score, t.growth_rate, t.engagement_growth_rate,
               t.fitness_relevance_score, t.content_opportunities, 'updated'::text AS action
   ),
   ins AS (
     INSERT INTO trending_topics AS t
-      (topic_name, topic_type, platform_id, mention_count, previous_mention_count, engagement_score, growth_rate,
+      (workspace_id, topic_name, topic_type, platform_id, mention_count, previous_mention_count, engagement_score, growth_rate,
        engagement_growth_rate, trend_start_date, trend_peak_date, trend_status, previous_status, peak_mention_count,
        fitness_relevance_score, content_opportunities, first_detected_at, last_updated_at)
-    SELECT s.topic_name, s.ttype, s.platform_id, s.c::int, s.pc::int, s.cw, s.g, s.eg, as_of_day, as_of_day,
+    SELECT s.workspace_id, s.topic_name, s.ttype, s.platform_id, s.c::int, s.pc::int, s.cw, s.g, s.eg, as_of_day, as_of_day,
            s.new_status, NULL, s.c::int, s.relevance, s.opportunities, window_end, window_end
     FROM scored s
     WHERE s.active_id IS NULL
     -- The topic expired earlier on this UTC day and is back: revive that day's row.
-    ON CONFLICT (topic_name, platform_id, ((first_detected_at AT TIME ZONE 'UTC')::date)) DO UPDATE
+    ON CONFLICT (coalesce(workspace_id, '00000000-0000-0000-0000-000000000000'::uuid), topic_name, platform_id, ((first_detected_at AT TIME ZONE 'UTC')::date)) DO UPDATE
     SET mention_count = excluded.mention_count,
         previous_mention_count = excluded.previous_mention_count,
         engagement_score = excluded.engagement_score,
@@ -212,14 +219,14 @@ BEGIN
         content_opportunities = excluded.content_opportunities,
         last_updated_at = excluded.last_updated_at
     WHERE t.last_updated_at <= excluded.last_updated_at
-    RETURNING t.id, t.topic_name, t.platform_id, t.topic_type, t.trend_status, t.previous_status, t.mention_count,
+    RETURNING t.id, t.workspace_id, t.topic_name, t.platform_id, t.topic_type, t.trend_status, t.previous_status, t.mention_count,
               t.previous_mention_count, t.engagement_score, t.growth_rate, t.engagement_growth_rate,
               t.fitness_relevance_score, t.content_opportunities,
               CASE WHEN t.previous_status IS NULL THEN 'inserted' ELSE 'revived' END::text AS action
   )
   SELECT * FROM (SELECT * FROM upd UNION ALL SELECT * FROM ins) out
   ORDER BY array_position(ARRAY['trending', 'emerging', 'declining', 'expired']::varchar[], out.trend_status),
-           out.growth_rate DESC NULLS LAST, out.topic_name, out.platform_id;
+           out.growth_rate DESC NULLS LAST, out.topic_name, out.platform_id, out.workspace_id;
 END
 $function$;
 

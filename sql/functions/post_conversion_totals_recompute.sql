@@ -14,13 +14,13 @@ BEGIN
   DELETE FROM post_conversion_totals t
   WHERE t.post_id = ANY (post_ids)
     AND NOT EXISTS (SELECT 1 FROM social_conversions c WHERE c.post_id = t.post_id);
-  INSERT INTO post_conversion_totals AS t (post_id, conversions, revenue, platform_id)
+  INSERT INTO post_conversion_totals AS t (post_id, workspace_id, conversions, revenue, platform_id)
   -- The join drops posts being deleted (ON DELETE SET NULL runs after their row is gone).
-  SELECT c.post_id, count(*)::int, sum(c.conversion_value), min(p.platform_id)
+  SELECT c.post_id, p.workspace_id, count(*)::int, sum(c.conversion_value), p.platform_id
   FROM social_conversions c
   JOIN social_posts p ON p.id = c.post_id
   WHERE c.post_id = ANY (post_ids)
-  GROUP BY c.post_id
+  GROUP BY c.post_id, p.workspace_id, p.platform_id
   ON CONFLICT (post_id) DO UPDATE SET
     conversions = excluded.conversions, revenue = excluded.revenue, platform_id = excluded.platform_id
   WHERE (t.conversions, t.revenue, t.platform_id) IS DISTINCT FROM (excluded.conversions, excluded.revenue, excluded.platform_id);

@@ -18,9 +18,9 @@ BEGIN
   WHERE l.post_id = ANY (post_ids)
     AND NOT EXISTS (SELECT 1 FROM post_analytics a WHERE a.post_id = l.post_id);
   INSERT INTO post_latest_analytics AS l (
-    post_id, analysis_date, likes_count, comments_count, shares_count, saves_count, views_count,
+    post_id, workspace_id, analysis_date, likes_count, comments_count, shares_count, saves_count, views_count,
     engagement_rate, profile_visits, website_clicks, platform_id, published_at, content_category)
-  SELECT a.post_id, a.analysis_date, a.likes_count, a.comments_count, a.shares_count, a.saves_count, a.views_count,
+  SELECT a.post_id, p.workspace_id, a.analysis_date, a.likes_count, a.comments_count, a.shares_count, a.saves_count, a.views_count,
          a.engagement_rate, a.profile_visits, a.website_clicks,
          p.platform_id, CASE WHEN p.status = 'published' THEN p.published_at END, p.content_category
   FROM (SELECT DISTINCT u.id FROM unnest(post_ids) AS u(id)) ids

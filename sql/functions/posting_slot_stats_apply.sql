@@ -12,38 +12,40 @@ CREATE OR REPLACE FUNCTION public.posting_slot_stats_apply()
 AS $function$
 DECLARE
   delta text;
+  emptied_workspaces uuid[];
   emptied timestamptz[];
   emptied_platforms int[];
   emptied_slots smallint[];
 BEGIN
   delta := concat_ws(' UNION ALL ',
-    CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN 'SELECT platform_id, published_at, engagement_rate AS rate, 1 AS sign FROM new_rows' END,
-    CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN 'SELECT platform_id, published_at, engagement_rate AS rate, -1 AS sign FROM old_rows' END);
+    CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN 'SELECT workspace_id, platform_id, published_at, engagement_rate AS rate, 1 AS sign FROM new_rows' END,
+    CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN 'SELECT workspace_id, platform_id, published_at, engagement_rate AS rate, -1 AS sign FROM old_rows' END);
   EXECUTE format($q$
     WITH delta AS (%s),
     cells AS (
-      SELECT date_trunc('week', d.published_at, 'UTC') AS week_start, d.platform_id,
+      SELECT d.workspace_id, d.platform_id, date_trunc('week', d.published_at, 'UTC') AS week_start,
              (((floor(date_part('epoch', d.published_at))::bigint %% 86400) + 86400) %% 86400 / 900)::smallint AS slot,
              sum(d.sign)::int AS posts, sum(d.sign * d.rate) AS rate_sum
       FROM delta d
       WHERE d.published_at IS NOT NULL AND d.platform_id IS NOT NULL AND d.rate IS NOT NULL
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4
     ),
     changed AS (
-      INSERT INTO posting_slot_stats AS t (week_start, platform_id, slot, posts_count, rate_sum)
-      SELECT week_start, platform_id, slot, posts, rate_sum FROM cells
+      INSERT INTO posting_slot_stats AS t (workspace_id, platform_id, week_start, slot, posts_count, rate_sum)
+      SELECT workspace_id, platform_id, week_start, slot, posts, rate_sum FROM cells
       WHERE posts <> 0 OR rate_sum <> 0
-      ORDER BY 1, 2, 3
-      ON CONFLICT (week_start, platform_id, slot) DO UPDATE
+      ORDER BY 1, 2, 3, 4
+      ON CONFLICT (workspace_id, platform_id, week_start, slot) DO UPDATE
         SET posts_count = t.posts_count + excluded.posts_count, rate_sum = t.rate_sum + excluded.rate_sum
-      RETURNING t.week_start, t.platform_id, t.slot, t.posts_count
+      RETURNING t.workspace_id, t.platform_id, t.week_start, t.slot, t.posts_count
     )
-    SELECT array_agg(week_start), array_agg(platform_id), array_agg(slot) FROM changed WHERE posts_count = 0
-  $q$, delta) INTO emptied, emptied_platforms, emptied_slots;
+    SELECT array_agg(workspace_id), array_agg(week_start), array_agg(platform_id), array_agg(slot) FROM changed WHERE posts_count = 0
+  $q$, delta) INTO emptied_workspaces, emptied, emptied_platforms, emptied_slots;
   IF emptied IS NOT NULL THEN
     DELETE FROM posting_slot_stats s
-    USING unnest(emptied, emptied_platforms, emptied_slots) AS e(week_start, platform_id, slot)
-    WHERE s.week_start = e.week_start AND s.platform_id = e.platform_id AND s.slot = e.slot AND s.posts_count = 0;
+    USING unnest(emptied_workspaces, emptied, emptied_platforms, emptied_slots) AS e(workspace_id, week_start, platform_id, slot)
+    WHERE s.workspace_id = e.workspace_id AND s.platform_id = e.platform_id AND s.week_start = e.week_start
+      AND s.slot = e.slot AND s.posts_count = 0;
   END IF;
   RETURN NULL;
 END

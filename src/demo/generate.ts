@@ -53,6 +53,8 @@ const DAY = 86_400_000;
 
 /** The demo's brand owner. Fixed, so a re-run against a server finds (and replaces) its own rows only. */
 export const DEMO_USER_ID = '0e5f1d7a-4b1c-4f8e-9a2d-6d656d6f0001';
+/** The demo brand's workspace, owned by DEMO_USER_ID. */
+export const DEMO_WORKSPACE_ID = '0e5f1d7a-4b1c-4f8e-9a2d-6d656d6f0002';
 const DEMO_EMAIL = 'demo@jmefit.example';
 
 interface AccountPlan {
@@ -123,13 +125,17 @@ export function demoWindow(days: number, now: Date = new Date()): { from: Date; 
   return { from: new Date(to.getTime() - days * DAY), to };
 }
 
-/** Removes the rows of a previous demo run: its user (cascading to accounts, templates, posts, history) and the events of its posts. */
+/**
+ * Removes the rows of a previous demo run: its workspace (cascading to accounts, templates, posts,
+ * history, analytics, mentions and trends), the events of its posts, and its user.
+ */
 export async function removeDemoData(db: Db): Promise<boolean> {
   const existing = await db.select({ id: authUsers.id }).from(authUsers).where(inArray(authUsers.id, [DEMO_USER_ID]));
   if (existing.length === 0) return false;
   // Engagement events and conversions have no foreign key to posts (partitioned / SET NULL): remove them by post first.
-  await db.execute(sql`DELETE FROM engagement_events WHERE post_id IN (SELECT id FROM social_posts WHERE user_id = ${DEMO_USER_ID})`);
-  await db.execute(sql`DELETE FROM social_conversions WHERE post_id IN (SELECT id FROM social_posts WHERE user_id = ${DEMO_USER_ID})`);
+  await db.execute(sql`DELETE FROM engagement_events WHERE workspace_id = ${DEMO_WORKSPACE_ID}::uuid`);
+  // The workspace first: its owner cannot be removed while it exists (the last owner is kept).
+  await db.execute(sql`DELETE FROM workspaces WHERE id = ${DEMO_WORKSPACE_ID}::uuid`);
   await db.delete(authUsers).where(inArray(authUsers.id, [DEMO_USER_ID]));
   return true;
 }
@@ -220,10 +226,14 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
   await ensurePartitionsSince(db, new Date(from.getTime() - DAY));
 
   await db.insert(authUsers).values({ id: DEMO_USER_ID, email: DEMO_EMAIL });
+  await db.execute(sql`
+    WITH w AS (INSERT INTO workspaces (id, name, slug) VALUES (${DEMO_WORKSPACE_ID}::uuid, 'JMEFit (demo)', 'jmefit-demo') RETURNING id)
+    INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, ${DEMO_USER_ID}::uuid, 'owner' FROM w`);
 
   // Accounts and their follower history (one row per day, growing with some noise).
   const accountRows = ACCOUNTS.map((a) => ({
     id: r.uuid(),
+    workspaceId: DEMO_WORKSPACE_ID,
     userId: DEMO_USER_ID,
     platformId: platformId.get(a.platform)!,
     handle: a.handle,
@@ -245,6 +255,7 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
 
   const templateRows = TEMPLATES.map((t) => ({
     id: r.uuid(),
+    workspaceId: DEMO_WORKSPACE_ID,
     userId: DEMO_USER_ID,
     name: t.name,
     category: t.category,
@@ -269,6 +280,7 @@ export async function generateDemoData(db: Db, options: DemoOptions = {}): Promi
     const id = r.uuid();
     posts.push({
       id,
+      workspaceId: DEMO_WORKSPACE_ID,
       userId: DEMO_USER_ID,
       platformId: platformId.get(a.platform)!,
       accountId: accountRows[plan]!.id,

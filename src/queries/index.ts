@@ -9,3 +9,4 @@ export * from './maintenance.js';
 export * from './security.js';
 export * from './advisor.js';
 export * from './analytics.js';
+export * from './workspaces.js';

@@ -12,3 +12,10 @@ export function oneOf(column: SQL | { name: string }, values: readonly string[])
   const list = sql.join(values.map((v) => sql.raw(`'${v.replace(/'/g, "''")}'`)), sql`, `);
   return sql`${column} IN (${list})`;
 }
+
+/**
+ * For a NOT NULL column a BEFORE INSERT trigger fills when an insert leaves it out (workspace_id, taken
+ * from the row's post or account): optional in TypeScript, and an omitted value is sent as DEFAULT (the
+ * column has none, so the trigger sees NULL and fills it).
+ */
+export const fromTrigger = (): SQL => sql`DEFAULT`;

@@ -2,15 +2,20 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, date, index, integer, pgTable, primaryKey, unique, uuid, varchar } from 'drizzle-orm/pg-core';
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
-import { timestamps } from './_common.js';
-import { ownerCrud, ownerRead, ownsAccount, serviceRoleAll } from './_rls.js';
+import { fromTrigger, timestamps } from './_common.js';
+import { authoredBySelf, serviceRoleAll, workspaceRead, workspaceWrite } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
+import { workspaces } from './workspaces.js';
 
 /** The brand's own account on a platform: what posts are published from and what followers are counted on. */
 export const socialAccounts = pgTable(
   'social_accounts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** Who connected it. */
     userId: uuid('user_id')
       .notNull()
       .references(() => authUsers.id, { onDelete: 'cascade' }),
@@ -26,11 +31,15 @@ export const socialAccounts = pgTable(
   },
   (t) => [
     unique('social_accounts_platform_account_key').on(t.platformId, t.platformAccountId),
-    // RLS filters every read by owner.
+    // RLS filters every read by workspace.
+    index('idx_social_accounts_workspace').on(t.workspaceId, t.platformId),
+    // ON DELETE CASCADE from auth.users.
     index('idx_social_accounts_user').on(t.userId),
     check('social_accounts_follower_count_nonnegative', sql`${t.followerCount} >= 0`),
     check('social_accounts_handle_not_blank', sql`btrim(${t.handle}) <> ''`),
-    ...ownerCrud('social_accounts', t.userId),
+    workspaceRead('social_accounts', t.workspaceId),
+    // Connecting, editing and deactivating accounts is an admin's job.
+    ...workspaceWrite('social_accounts', t.workspaceId, 'admin', authoredBySelf(t.userId)),
     serviceRoleAll('social_accounts'),
   ],
 );
@@ -42,13 +51,18 @@ export const accountFollowerHistory = pgTable(
     accountId: uuid('account_id')
       .notNull()
       .references(() => socialAccounts.id, { onDelete: 'cascade' }),
+    /** The account's workspace (filled from the account by a trigger when not given). */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(fromTrigger),
     recordedOn: date('recorded_on').notNull(),
     followerCount: integer('follower_count').notNull(),
   },
   (t) => [
     primaryKey({ name: 'account_follower_history_pkey', columns: [t.accountId, t.recordedOn] }),
     check('account_follower_history_follower_count_nonnegative', sql`${t.followerCount} >= 0`),
-    ownerRead('account_follower_history', ownsAccount(t.accountId)),
+    workspaceRead('account_follower_history', t.workspaceId),
     serviceRoleAll('account_follower_history'),
   ],
 );

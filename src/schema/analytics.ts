@@ -15,9 +15,10 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
-import { oneOf, timestamps } from './_common.js';
-import { authenticatedRead, ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
+import { fromTrigger, oneOf, timestamps } from './_common.js';
+import { authenticatedRead, serviceRoleAll, workspaceRead } from './_rls.js';
 import { socialPosts } from './posts.js';
+import { workspaces } from './workspaces.js';
 import { socialPlatforms } from './platforms.js';
 
 const count = (name: string) => integer(name).notNull().default(0);
@@ -32,6 +33,11 @@ export const postAnalytics = pgTable(
     postId: uuid('post_id')
       .notNull()
       .references(() => socialPosts.id, { onDelete: 'cascade' }),
+    /** The post's workspace (a trigger fills it from the post when not given). */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(fromTrigger),
     analysisDate: date('analysis_date').notNull(),
     hoursSincePublished: integer('hours_since_published'),
 
@@ -81,7 +87,7 @@ export const postAnalytics = pgTable(
     check('post_analytics_quality_score_range', sql`${t.qualityScore} BETWEEN 0 AND 100`),
     check('post_analytics_relevance_score_range', sql`${t.relevanceScore} BETWEEN 0 AND 100`),
     check('post_analytics_platform_metrics_object', sql`jsonb_typeof(${t.platformMetrics}) = 'object'`),
-    ownerRead('post_analytics', ownsPost(t.postId)),
+    workspaceRead('post_analytics', t.workspaceId),
     serviceRoleAll('post_analytics'),
   ],
 );

@@ -2,9 +2,10 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, interval, numeric, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { oneOf } from './_common.js';
-import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
+import { fromTrigger, oneOf } from './_common.js';
+import { serviceRoleAll, workspaceRead } from './_rls.js';
 import { socialPosts } from './posts.js';
+import { workspaces } from './workspaces.js';
 import { EVENT_TYPES } from './engagement.js';
 
 export const CONVERSION_TYPES = ['email_signup', 'trial_start', 'subscription', 'purchase', 'app_install'] as const;
@@ -16,6 +17,11 @@ export const socialConversions = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     // SET NULL, not CASCADE: revenue that happened stays counted when a post is deleted.
     postId: uuid('post_id').references(() => socialPosts.id, { onDelete: 'set null' }),
+    /** The brand credited; filled from the post when not given, and kept when the post is deleted. */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(fromTrigger),
     platformUserId: varchar('platform_user_id', { length: 100 }),
 
     firstInteractionType: varchar('first_interaction_type', { length: 20 }),
@@ -34,6 +40,8 @@ export const socialConversions = pgTable(
   },
   (t) => [
     index('idx_social_conversions_post').on(t.postId, t.conversionAt),
+    // Funnels of one workspace over a time window.
+    index('idx_social_conversions_workspace').on(t.workspaceId, t.conversionAt),
     check('social_conversions_conversion_type_valid', oneOf(t.conversionType, CONVERSION_TYPES)),
     check('social_conversions_first_interaction_type_valid', oneOf(t.firstInteractionType, EVENT_TYPES)),
     check('social_conversions_conversion_value_nonnegative', sql`${t.conversionValue} >= 0`),
@@ -42,7 +50,8 @@ export const socialConversions = pgTable(
       'social_conversions_interaction_before_conversion',
       sql`${t.firstInteractionAt} IS NULL OR ${t.firstInteractionAt} <= ${t.conversionAt}`,
     ),
-    ownerRead('social_conversions', ownsPost(t.postId)),
+    // Conversions and funnels are an analyst's.
+    workspaceRead('social_conversions', t.workspaceId, 'analyst'),
     serviceRoleAll('social_conversions'),
   ],
 );

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, date, index, integer, numeric, pgTable, primaryKey, smallint, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createSelectSchema } from 'drizzle-zod';
-import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
+import { serviceRoleAll, workspaceRead } from './_rls.js';
 import { socialPosts } from './posts.js';
+import { workspaces } from './workspaces.js';
 
 /**
  * Each post's latest cumulative `post_analytics` row (greatest analysis_date), kept exact by statement
@@ -17,6 +18,10 @@ export const postLatestAnalytics = pgTable(
     postId: uuid('post_id')
       .primaryKey()
       .references(() => socialPosts.id, { onDelete: 'cascade' }),
+    /** The post's workspace (a trigger fills it from the post when not given). */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
     analysisDate: date('analysis_date').notNull(),
     likesCount: integer('likes_count').notNull(),
     commentsCount: integer('comments_count').notNull(),
@@ -38,7 +43,15 @@ export const postLatestAnalytics = pgTable(
     index('idx_post_latest_analytics_rate').on(t.engagementRate.desc().nullsLast(), t.postId),
     // The same walk within one category.
     index('idx_post_latest_analytics_category_rate').on(t.contentCategory, t.engagementRate.desc().nullsLast(), t.postId),
-    ownerRead('post_latest_analytics', ownsPost(t.postId)),
+    // The same two walks within one workspace (a member's dashboard, or one brand's figures).
+    index('idx_post_latest_analytics_workspace_rate').on(t.workspaceId, t.engagementRate.desc().nullsLast(), t.postId),
+    index('idx_post_latest_analytics_workspace_category_rate').on(
+      t.workspaceId,
+      t.contentCategory,
+      t.engagementRate.desc().nullsLast(),
+      t.postId,
+    ),
+    workspaceRead('post_latest_analytics', t.workspaceId),
     serviceRoleAll('post_latest_analytics'),
   ],
 );
@@ -53,6 +66,10 @@ export const postConversionTotals = pgTable(
     postId: uuid('post_id')
       .primaryKey()
       .references(() => socialPosts.id, { onDelete: 'cascade' }),
+    /** The post's workspace (a trigger fills it from the post when not given). */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
     conversions: integer('conversions').notNull(),
     // Wider than conversion_value's numeric(10,2): it is a sum of them.
     revenue: numeric('revenue', { precision: 14, scale: 2, mode: 'number' }).notNull(),
@@ -62,7 +79,8 @@ export const postConversionTotals = pgTable(
   (t) => [
     check('post_conversion_totals_conversions_positive', sql`${t.conversions} > 0`),
     check('post_conversion_totals_revenue_nonnegative', sql`${t.revenue} >= 0`),
-    ownerRead('post_conversion_totals', ownsPost(t.postId)),
+    // Conversions and revenue are an analyst's.
+    workspaceRead('post_conversion_totals', t.workspaceId, 'analyst'),
     serviceRoleAll('post_conversion_totals'),
   ],
 );
@@ -73,14 +91,18 @@ export const postConversionTotals = pgTable(
  * row per post. Quarter hours, because every time zone's offset is a whole number of them, so a cell
  * maps to one local hour in any zone; weeks, because a zone's offset is constant over most weeks (a week
  * with a change, and the partial weeks at the window's ends, are read post by post). Kept exact by
- * statement triggers on post_latest_analytics (migration `posting_slot_stats`); covers every user's posts,
- * so only the service role reads it.
+ * statement triggers on post_latest_analytics (migration `posting_slot_stats`); per workspace, read by
+ * the service role only (getBestPostingHours).
  */
 export const postingSlotStats = pgTable(
   'posting_slot_stats',
   {
     /** Monday 00:00 UTC of the week the posts were published in. */
     weekStart: timestamp('week_start', { withTimezone: true }).notNull(),
+    /** Each workspace's posts are counted apart: best hours are a brand's own. */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
     platformId: integer('platform_id').notNull(),
     /** Quarter hour of the UTC day the posts were published in, 0..95. */
     slot: smallint('slot').notNull(),
@@ -91,7 +113,8 @@ export const postingSlotStats = pgTable(
     rateSum: numeric('rate_sum', { precision: 20, scale: 6, mode: 'number' }).notNull(),
   },
   (t) => [
-    primaryKey({ name: 'posting_slot_stats_pkey', columns: [t.weekStart, t.platformId, t.slot] }),
+    // A workspace's cells of a platform over a range of weeks.
+    primaryKey({ name: 'posting_slot_stats_pkey', columns: [t.workspaceId, t.platformId, t.weekStart, t.slot] }),
     check('posting_slot_stats_slot_range', sql`${t.slot} BETWEEN 0 AND 95`),
     serviceRoleAll('posting_slot_stats'),
   ],

@@ -15,8 +15,8 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { oneOf } from './_common.js';
-import { ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
+import { fromTrigger, oneOf } from './_common.js';
+import { serviceRoleAll, workspaceRead } from './_rls.js';
 
 export const EVENT_TYPES = ['like', 'comment', 'share', 'save', 'view', 'profile_visit', 'website_click'] as const;
 export const AGE_RANGES = ['13-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
@@ -45,6 +45,11 @@ const engagementColumns = {
   ageRange: varchar('age_range', { length: 10 }),
   gender: varchar('gender', { length: 10 }),
   eventMetadata: jsonb('event_metadata').$type<Record<string, unknown>>(),
+  /**
+   * The post's workspace, copied onto every event so RLS reads one post's events without listing the
+   * workspace's posts. Ingestion writes it; a trigger fills it from the post when an insert leaves it out.
+   */
+  workspaceId: uuid('workspace_id').notNull().$defaultFn(fromTrigger),
 };
 
 export const engagementEvents = pgTable('engagement_events', engagementColumns, (t) => [
@@ -61,7 +66,7 @@ export const engagementEvents = pgTable('engagement_events', engagementColumns, 
   check('engagement_events_country_code_format', sql`${t.countryCode} ~ '^[A-Z]{2}$'`),
   check('engagement_events_age_range_valid', oneOf(t.ageRange, AGE_RANGES)),
   check('engagement_events_gender_valid', oneOf(t.gender, GENDERS)),
-  ownerRead('engagement_events', ownsPost(t.postId)),
+  workspaceRead('engagement_events', t.workspaceId),
   serviceRoleAll('engagement_events'),
 ]);
 
@@ -74,7 +79,7 @@ export const engagementEvents = pgTable('engagement_events', engagementColumns, 
 export const engagementEventsArchive = pgTable('engagement_events_archive', engagementColumns, (t) => [
   primaryKey({ name: 'engagement_events_archive_pkey', columns: [t.eventTimestamp, t.eventKey] }),
   index('idx_engagement_events_archive_post').on(t.postId),
-  ownerRead('engagement_events_archive', ownsPost(t.postId)),
+  workspaceRead('engagement_events_archive', t.workspaceId),
   serviceRoleAll('engagement_events_archive'),
 ]);
 

@@ -1,3 +1,4 @@
+export * from './workspaces.js';
 export * from './platforms.js';
 export * from './accounts.js';
 export * from './templates.js';

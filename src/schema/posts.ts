@@ -15,11 +15,12 @@ import {
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { oneOf, timestamps } from './_common.js';
-import { ownerCrud, ownsAccount, ownsTemplate, serviceRoleAll } from './_rls.js';
+import { fromTrigger, oneOf, timestamps } from './_common.js';
+import { authoredBySelf, serviceRoleAll, workspaceRead, workspaceWrite } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 import { socialAccounts } from './accounts.js';
 import { contentTemplates } from './templates.js';
+import { workspaces } from './workspaces.js';
 
 export const POST_STATUSES = ['draft', 'scheduled', 'publishing', 'published', 'failed'] as const;
 export const MEDIA_TYPES = ['image', 'video', 'carousel', 'story', 'reel'] as const;
@@ -44,6 +45,15 @@ export const socialPosts = pgTable(
   'social_posts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /**
+     * The brand it belongs to. Its account and template are of the same workspace (trigger
+     * social_posts_workspace, which also fills it from the account or template when not given).
+     */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(fromTrigger),
+    /** Author. */
     userId: uuid('user_id')
       .notNull()
       .references(() => authUsers.id, { onDelete: 'cascade' }),
@@ -86,7 +96,9 @@ export const socialPosts = pgTable(
   (t) => [
     // Webhooks name posts by the platform's id: this is how an event finds its post.
     unique('social_posts_platform_post_key').on(t.platformId, t.platformPostId),
-    // Owner's posts per platform, newest first; also what RLS's user_id filter uses.
+    // A workspace's posts per platform, newest first; also what RLS's workspace filter uses.
+    index('idx_posts_workspace_platform_date').on(t.workspaceId, t.platformId, t.publishedAt.desc()),
+    // An author's posts; ON DELETE CASCADE from auth.users.
     index('idx_posts_user_platform_date').on(t.userId, t.platformId, t.publishedAt.desc()),
     // Dashboards read published posts of a time window, optionally of one category.
     index('idx_published_posts')
@@ -114,11 +126,8 @@ export const socialPosts = pgTable(
       'social_posts_hashtags_format',
       sql`array_position(${t.hashtags}, NULL) IS NULL AND array_to_string(${t.hashtags}, '|') !~ '[#[:space:]]' AND array_position(${t.hashtags}, '') IS NULL`,
     ),
-    ...ownerCrud(
-      'social_posts',
-      t.userId,
-      sql`(${t.accountId} IS NULL OR ${ownsAccount(t.accountId)}) AND (${t.templateId} IS NULL OR ${ownsTemplate(t.templateId)})`,
-    ),
+    workspaceRead('social_posts', t.workspaceId),
+    ...workspaceWrite('social_posts', t.workspaceId, 'editor', authoredBySelf(t.userId)),
     serviceRoleAll('social_posts'),
   ],
 );

@@ -1,5 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { socialPlatforms } from './platforms.js';
+import { workspaceMembers, workspaces } from './workspaces.js';
 import { accountFollowerHistory, socialAccounts } from './accounts.js';
 import { contentTemplates } from './templates.js';
 import { socialPosts } from './posts.js';
@@ -13,7 +14,19 @@ import { postConversionTotals, postLatestAnalytics } from './dashboard.js';
 // beside its table it made the table files import each other (accounts <-> posts <-> templates).
 // Table files import only what their foreign keys reference.
 
+export const workspacesRelations = relations(workspaces, ({ many }) => ({
+  members: many(workspaceMembers),
+  accounts: many(socialAccounts),
+  templates: many(contentTemplates),
+  posts: many(socialPosts),
+}));
+
+export const workspaceMembersRelations = relations(workspaceMembers, ({ one }) => ({
+  workspace: one(workspaces, { fields: [workspaceMembers.workspaceId], references: [workspaces.id] }),
+}));
+
 export const socialAccountsRelations = relations(socialAccounts, ({ one, many }) => ({
+  workspace: one(workspaces, { fields: [socialAccounts.workspaceId], references: [workspaces.id] }),
   platform: one(socialPlatforms, { fields: [socialAccounts.platformId], references: [socialPlatforms.id] }),
   followerHistory: many(accountFollowerHistory),
   posts: many(socialPosts),
@@ -24,11 +37,13 @@ export const accountFollowerHistoryRelations = relations(accountFollowerHistory,
 }));
 
 export const contentTemplatesRelations = relations(contentTemplates, ({ one, many }) => ({
+  workspace: one(workspaces, { fields: [contentTemplates.workspaceId], references: [workspaces.id] }),
   platform: one(socialPlatforms, { fields: [contentTemplates.platformId], references: [socialPlatforms.id] }),
   posts: many(socialPosts),
 }));
 
 export const socialPostsRelations = relations(socialPosts, ({ one }) => ({
+  workspace: one(workspaces, { fields: [socialPosts.workspaceId], references: [workspaces.id] }),
   platform: one(socialPlatforms, { fields: [socialPosts.platformId], references: [socialPlatforms.id] }),
   account: one(socialAccounts, { fields: [socialPosts.accountId], references: [socialAccounts.id] }),
   template: one(contentTemplates, { fields: [socialPosts.templateId], references: [contentTemplates.id] }),

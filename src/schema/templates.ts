@@ -3,14 +3,19 @@ import { boolean, check, index, integer, numeric, pgTable, text, uuid, varchar }
 import { authUsers } from 'drizzle-orm/supabase';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
 import { timestamps } from './_common.js';
-import { ownerCrud, serviceRoleAll } from './_rls.js';
+import { authoredBySelf, serviceRoleAll, workspaceRead, workspaceWrite } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
+import { workspaces } from './workspaces.js';
 
 export const contentTemplates = pgTable(
   'content_templates',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    /** Owner (the design had none, so templates could not be private to a brand). */
+    /** The brand it belongs to (the design had no owner, so templates could not be private to a brand). */
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** Author. */
     userId: uuid('user_id')
       .notNull()
       .references(() => authUsers.id, { onDelete: 'cascade' }),
@@ -33,12 +38,15 @@ export const contentTemplates = pgTable(
     ...timestamps,
   },
   (t) => [
+    index('idx_content_templates_workspace').on(t.workspaceId, t.category),
+    // ON DELETE CASCADE from auth.users.
     index('idx_content_templates_user').on(t.userId),
     check('content_templates_usage_count_nonnegative', sql`${t.usageCount} >= 0`),
     check('content_templates_avg_engagement_rate_nonnegative', sql`${t.avgEngagementRate} >= 0`),
     check('content_templates_success_rate_range', sql`${t.successRate} BETWEEN 0 AND 1`),
     check('content_templates_name_not_blank', sql`btrim(${t.name}) <> ''`),
-    ...ownerCrud('content_templates', t.userId),
+    workspaceRead('content_templates', t.workspaceId),
+    ...workspaceWrite('content_templates', t.workspaceId, 'editor', authoredBySelf(t.userId)),
     serviceRoleAll('content_templates'),
   ],
 );

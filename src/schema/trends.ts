@@ -7,21 +7,24 @@ import {
   index,
   integer,
   numeric,
+  pgPolicy,
   pgTable,
-  primaryKey,
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
 import { createInsertSchema, createSelectSchema } from 'drizzle-zod';
+import { authenticatedRole } from 'drizzle-orm/supabase';
 import { z } from 'zod';
 import { oneOf, timestamps } from './_common.js';
-import { authenticatedRead, ownerRead, ownsPost, serviceRoleAll } from './_rls.js';
+import { inWorkspaceOrMarket, serviceRoleAll, staffRead } from './_rls.js';
 import { socialPlatforms } from './platforms.js';
 import { socialPosts } from './posts.js';
+import { workspaces } from './workspaces.js';
 
 export const TOPIC_TYPES = ['hashtag', 'keyword', 'mention'] as const;
 export const TREND_STATUSES = ['emerging', 'trending', 'declining', 'expired'] as const;
@@ -39,6 +42,11 @@ export const trendingTopics = pgTable(
   'trending_topics',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /**
+     * Detection runs per workspace, over the workspace's own posts and comments and the market's
+     * external mentions; NULL: a market trend, from external feeds alone.
+     */
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     topicName: varchar('topic_name', { length: 100 }).notNull(),
     topicType: varchar('topic_type', { length: 20 }).notNull().default('hashtag'),
     platformId: integer('platform_id')
@@ -70,7 +78,9 @@ export const trendingTopics = pgTable(
   (t) => [
     // The design's UNIQUE(..., DATE(first_detected_at)) is a syntax error, and DATE() of a timestamptz
     // follows the session's time zone; this keys on the UTC day.
-    uniqueIndex('trending_topics_topic_platform_day_key').on(
+    // NULL (the market) is one scope like any workspace, hence the coalesce.
+    uniqueIndex('trending_topics_scope_topic_platform_day_key').on(
+      sql`coalesce(${t.workspaceId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
       t.topicName,
       t.platformId,
       sql`((${t.firstDetectedAt} AT TIME ZONE 'UTC')::date)`,
@@ -81,6 +91,7 @@ export const trendingTopics = pgTable(
       .where(sql`${t.trendStatus} = 'trending'`),
     // getTrendingTopics' order: the first `limit` rows come straight off this index, no sort of all topics.
     index('idx_trending_topics_dashboard_order').on(
+      t.workspaceId,
       trendStatusRank(t.trendStatus),
       t.growthRate.desc().nullsLast(),
       // DESC alone means NULLS FIRST, as in the query's ORDER BY (the column is NOT NULL anyway).
@@ -95,13 +106,13 @@ export const trendingTopics = pgTable(
     check('trending_topics_peak_mention_count_nonnegative', sql`${t.peakMentionCount} >= 0`),
     // Detection updates a topic's one active (not expired) row, found through this index.
     index('idx_trending_topics_active_topic')
-      .on(t.topicName, t.platformId)
+      .on(t.workspaceId, t.topicName, t.platformId)
       .where(sql`${t.trendStatus} <> 'expired'`),
     check('trending_topics_mention_count_nonnegative', sql`${t.mentionCount} >= 0`),
     check('trending_topics_engagement_score_nonnegative', sql`${t.engagementScore} >= 0`),
     check('trending_topics_fitness_relevance_range', sql`${t.fitnessRelevanceScore} BETWEEN 0 AND 100`),
     check('trending_topics_topic_name_not_blank', sql`btrim(${t.topicName}) <> ''`),
-    authenticatedRead('trending_topics'),
+    pgPolicy('trending_topics_member_select', { for: 'select', to: authenticatedRole, using: inWorkspaceOrMarket(t.workspaceId) }),
     serviceRoleAll('trending_topics'),
   ],
 );
@@ -126,6 +137,8 @@ export const topicMentions = pgTable(
     engagementWeight: integer('engagement_weight').notNull().default(1),
     // A deleted post keeps its mentions: they happened, and the trend they fed stays explainable.
     postId: uuid('post_id').references(() => socialPosts.id, { onDelete: 'set null' }),
+    /** The post's workspace (filled from it by a trigger); NULL for external mentions (the market). */
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     /** Normalised: lower case, no leading '#' or '@', single spaces (`normalize_topic_name`). */
     topicName: varchar('topic_name', { length: 100 }).notNull(),
     topicType: varchar('topic_type', { length: 20 }).notNull().default('hashtag'),
@@ -145,7 +158,7 @@ export const topicMentions = pgTable(
       'topic_mentions_topic_name_normalized',
       sql`${t.topicName} <> '' AND ${t.topicName} = lower(${t.topicName}) AND ${t.topicName} !~ '^[#@[:space:]]' AND ${t.topicName} !~ '[[:space:]]$'`,
     ),
-    ownerRead('topic_mentions', ownsPost(t.postId)),
+    pgPolicy('topic_mentions_member_select', { for: 'select', to: authenticatedRole, using: inWorkspaceOrMarket(t.workspaceId) }),
     serviceRoleAll('topic_mentions'),
   ],
 );
@@ -161,6 +174,8 @@ export const topicMentionDaily = pgTable(
   'topic_mention_daily',
   {
     day: date('day').notNull(),
+    /** The workspace whose posts and comments it comes from; NULL: market data from external feeds. */
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
     platformId: integer('platform_id')
       .notNull()
       .references(() => socialPlatforms.id),
@@ -174,8 +189,8 @@ export const topicMentionDaily = pgTable(
     cumEngagement: bigint('cum_engagement', { mode: 'number' }).array().notNull(),
   },
   (t) => [
-    // day first: detection reads a range of days.
-    primaryKey({ name: 'topic_mention_daily_pkey', columns: [t.day, t.platformId, t.topicName] }),
+    // day first: detection reads a range of days. NULLS NOT DISTINCT: the market is one scope.
+    unique('topic_mention_daily_key').on(t.day, t.platformId, t.topicName, t.workspaceId).nullsNotDistinct(),
     check('topic_mention_daily_hours', sql`cardinality(${t.cumMentions}) = 24 AND cardinality(${t.cumEngagement}) = 24`),
     check(
       'topic_mention_daily_counts_nonnegative',
@@ -185,7 +200,7 @@ export const topicMentionDaily = pgTable(
       'topic_mention_daily_total_matches',
       sql`${t.cumMentions}[24] = ${t.hashtagCount} + ${t.keywordCount} + ${t.atMentionCount}`,
     ),
-    authenticatedRead('topic_mention_daily'),
+    pgPolicy('topic_mention_daily_member_select', { for: 'select', to: authenticatedRole, using: inWorkspaceOrMarket(t.workspaceId) }),
     serviceRoleAll('topic_mention_daily'),
   ],
 );
@@ -232,7 +247,8 @@ export const fitnessLexicon = pgTable(
     check('fitness_lexicon_term_format', sql`${t.term} = lower(${t.term}) AND ${t.term} ~ '^[^#@[:space:]_-]+$'`),
     // Short substrings match inside unrelated words ('abs' in 'crabs'): they must be exact.
     check('fitness_lexicon_contains_min_length', sql`${t.matchMode} = 'exact' OR char_length(${t.term}) >= 4`),
-    authenticatedRead('fitness_lexicon'),
+    // The brand's vocabulary: staff of any workspace read it, customers do not.
+    staffRead('fitness_lexicon'),
     serviceRoleAll('fitness_lexicon'),
   ],
 );

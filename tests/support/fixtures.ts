@@ -11,23 +11,57 @@ export async function platformId(db: Db, name: string): Promise<number> {
   return Number(row.id);
 }
 
-/** A user in auth.users (as the auth service makes one); `id` and `email` when given. */
-export async function createUser(db: Db, options: { id?: string; email?: string } = {}): Promise<string> {
+/**
+ * A user in auth.users (as the auth service makes one); `id` and `email` when given. Staff by default:
+ * the user also gets a workspace of their own as its owner (`workspaceOf`), as the upgrade gives every
+ * user who owned rows. `{ workspace: false }`: a customer of the fitness app, a member of nothing.
+ */
+export async function createUser(
+  db: Db,
+  options: { id?: string; email?: string; workspace?: boolean } = {},
+): Promise<string> {
   const id = options.id ?? randomUUID();
   await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${id}::uuid, ${options.email ?? null})`);
+  if (options.workspace !== false) {
+    await db.execute(sql`
+      WITH w AS (
+        INSERT INTO workspaces (name, slug) VALUES (${'Workspace ' + id.slice(0, 8)}, ${'user-' + id.replace(/-/g, '')})
+        RETURNING id)
+      INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, ${id}::uuid, 'owner' FROM w`);
+  }
   return id;
 }
 
-export async function createAccount(db: Db, userId: string, platform = 'instagram'): Promise<string> {
+/** The first workspace `userId` owns (the one createUser made). */
+export async function workspaceOf(db: Db, userId: string): Promise<string> {
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    sql`SELECT workspace_id::text AS id FROM workspace_members WHERE user_id = ${userId}::uuid AND role = 'owner'
+        ORDER BY created_at, workspace_id LIMIT 1`,
+  );
+  if (!row) throw new Error(`user ${userId} owns no workspace`);
+  return row.id;
+}
+
+/** SQL for the first workspace a user owns (fixtures insert with it). */
+const ownedWorkspace = (userId: string) =>
+  sql`(SELECT m.workspace_id FROM workspace_members m WHERE m.user_id = ${userId}::uuid AND m.role = 'owner'
+       ORDER BY m.created_at, m.workspace_id LIMIT 1)`;
+
+export async function createAccount(db: Db, userId: string, platform = 'instagram', workspaceId?: string): Promise<string> {
   const id = randomUUID();
   await db.execute(sql`
-    INSERT INTO social_accounts (id, user_id, platform_id, handle, platform_account_id)
-    SELECT ${id}::uuid, ${userId}::uuid, p.id, ${'h' + id.slice(0, 8)}, ${id} FROM social_platforms p WHERE p.name = ${platform}`);
+    INSERT INTO social_accounts (id, workspace_id, user_id, platform_id, handle, platform_account_id)
+    SELECT ${id}::uuid, ${workspaceId ? sql`${workspaceId}::uuid` : ownedWorkspace(userId)}, ${userId}::uuid, p.id,
+           ${'h' + id.slice(0, 8)}, ${id}
+    FROM social_platforms p WHERE p.name = ${platform}`);
   return id;
 }
 
 export interface PostFixture {
   userId: string;
+  /** Default: the account's workspace, else the first the user owns. */
+  workspaceId?: string;
   accountId?: string | null;
   platform?: string;
   publishedAt?: string;
@@ -39,8 +73,10 @@ export interface PostFixture {
 export async function createPost(db: Db, p: PostFixture): Promise<string> {
   const id = randomUUID();
   await db.execute(sql`
-    INSERT INTO social_posts (id, user_id, platform_id, account_id, media_type, status, published_at, content_category, hashtags)
-    SELECT ${id}::uuid, ${p.userId}::uuid, pl.id, ${p.accountId ?? null}::uuid, ${p.mediaType ?? 'video'}, 'published',
+    INSERT INTO social_posts (id, workspace_id, user_id, platform_id, account_id, media_type, status, published_at, content_category, hashtags)
+    SELECT ${id}::uuid,
+           ${p.workspaceId ? sql`${p.workspaceId}::uuid` : p.accountId ? sql`(SELECT a.workspace_id FROM social_accounts a WHERE a.id = ${p.accountId}::uuid)` : ownedWorkspace(p.userId)},
+           ${p.userId}::uuid, pl.id, ${p.accountId ?? null}::uuid, ${p.mediaType ?? 'video'}, 'published',
            ${p.publishedAt ?? '2026-11-01T08:00:00Z'}::timestamptz, ${p.category ?? null},
            ${`{${(p.hashtags ?? []).join(',')}}`}::text[]
     FROM social_platforms pl WHERE pl.name = ${p.platform ?? 'instagram'}`);
@@ -55,8 +91,9 @@ export async function createPublishedPost(db: Db, platform: string, platformPost
   const media = platform === 'instagram' ? 'image' : 'video';
   const [row] = await queryRows<{ id: string }>(
     db,
-    sql`INSERT INTO social_posts (user_id, platform_id, media_type, platform_post_id, status, published_at)
-        SELECT ${userId}, id, ${media}, ${platformPostId}, 'published', now() FROM social_platforms WHERE name = ${platform}
+    sql`INSERT INTO social_posts (workspace_id, user_id, platform_id, media_type, platform_post_id, status, published_at)
+        SELECT ${ownedWorkspace(userId)}, ${userId}, id, ${media}, ${platformPostId}, 'published', now()
+        FROM social_platforms WHERE name = ${platform}
         RETURNING id::text`,
   );
   if (!row) throw new Error(`no platform ${platform}`);

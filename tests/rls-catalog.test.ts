@@ -11,6 +11,7 @@ import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
 import { rolledBack } from './support/tx.js';
 import { auditSecurity, syncApiGrants, type SecurityFinding, type SecurityRule } from '../src/queries/security.js';
+import { runDoctor } from '../src/cli/doctor.js';
 
 // Security rules checked on the catalog of a fully migrated database, so every table, view and
 // function anyone adds later is held to them without this file having to name it.
@@ -100,6 +101,54 @@ describe('tables', () => {
       'policy_for_public public.trending_topics rls_probe_everyone',
       'anon_policy public.post_analytics rls_probe_anon',
       'auth_uid_per_row public.social_posts rls_probe_slow',
+      // Neither goes through a membership either.
+      'policy_without_membership public.social_posts rls_probe_slow',
+      'policy_without_membership public.trending_topics rls_probe_everyone',
+    ]);
+  });
+
+  it('every policy for authenticated goes through a membership, reference tables aside; one that does not is found', async () => {
+    expect(await findings(t.db, 'policy_without_membership')).toEqual([]);
+    // The rule has something to look at: most policies for authenticated call member_workspaces.
+    const [{ n }] = (await queryRows<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from pg_policy p where 'authenticated'::regrole = any (p.polroles)
+            and coalesce(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) like '%member_workspaces(%'`,
+    )) as [{ n: number }];
+    expect(n).toBeGreaterThan(20);
+    const probes = await asMigrator(async (tx) => {
+      await withoutSupabaseDefaults(tx);
+      const member = sql.raw(`workspace_id = any ((select social_private.member_workspaces('editor'))::uuid[])`);
+      // The old owner-based policy: any customer who signs in may create rows of their own.
+      await tx.execute(sql`create policy rls_probe_owner on public.social_posts for insert to authenticated with check (user_id = (select auth.uid()))`);
+      await tx.execute(sql`create policy rls_probe_signed_in on public.trending_topics for select to authenticated using (true)`);
+      // Membership to find the row, none for what it becomes.
+      await tx.execute(sql`create policy rls_probe_half on public.content_templates for update to authenticated using (${member}) with check (true)`);
+      // A look-alike of the membership function, in public.
+      await tx.execute(sql`create function public.member_workspaces(text) returns uuid[] language sql stable set search_path = public, pg_temp
+                           as 'select array_agg(id) from public.workspaces'`);
+      await tx.execute(sql`create policy rls_probe_lookalike on public.social_accounts for select to authenticated
+                           using (workspace_id = any ((select public.member_workspaces('viewer'))::uuid[]))`);
+      // A table without row-level security that authenticated may read.
+      await tx.execute(sql`create table public.rls_probe_open (id int)`);
+      await tx.execute(sql`grant select on public.rls_probe_open to authenticated`);
+      // Fine: a reference table, and a member's own membership row.
+      await tx.execute(sql`create policy rls_probe_reference on public.post_metric_catalog for select to authenticated using (true)`);
+      await tx.execute(sql`create policy rls_probe_self on public.workspace_members for select to authenticated using (user_id = (select auth.uid()))`);
+      // social-db doctor fails its security audit on them.
+      const audit = (await runDoctor(tx)).checks.find((c) => c.name === 'security audit');
+      expect({ status: audit?.status, summary: audit?.summary }).toEqual({
+        status: 'fail',
+        summary: expect.stringContaining('policy_without_membership: public.content_templates rls_probe_half'),
+      });
+      return findings(tx, 'policy_without_membership');
+    });
+    expect(probes.map((f) => `${f.object}: ${f.detail}`)).toEqual([
+      'public.content_templates rls_probe_half: its WITH CHECK for authenticated does not call social_private.member_workspaces: being signed in would be enough',
+      'public.rls_probe_open: authenticated may read it, and it has no row-level security',
+      'public.social_accounts rls_probe_lookalike: its USING for authenticated does not call social_private.member_workspaces: being signed in would be enough',
+      'public.social_posts rls_probe_owner: its WITH CHECK for authenticated does not call social_private.member_workspaces: being signed in would be enough',
+      'public.trending_topics rls_probe_signed_in: its USING for authenticated does not call social_private.member_workspaces: being signed in would be enough',
     ]);
   });
 
@@ -116,7 +165,7 @@ describe('tables', () => {
     expect(acl).toEqual([{ posts: true, analytics: false, platforms: true, anon_posts: false }]);
   });
 
-  it('authenticated writes only its posts, accounts and templates; anon writes nothing', async () => {
+  it('authenticated writes only what the matrix lets a workspace’s staff write; anon writes nothing', async () => {
     const rows = await queryRows<{ role: string; name: string }>(
       t.db,
       sql`select r.role, c.oid::regclass::text as name
@@ -125,10 +174,18 @@ describe('tables', () => {
             and has_table_privilege(r.role, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
           order by 1, 2`,
     );
+    // Publishing's settings table once it exists (the other tables are this release's).
+    const [{ publishing }] = (await queryRows<{ publishing: boolean }>(
+      t.db,
+      sql`select to_regclass('public.account_publishing_settings') is not null as publishing`,
+    )) as [{ publishing: boolean }];
     expect(rows).toEqual([
+      ...(publishing ? [{ role: 'authenticated', name: 'account_publishing_settings' }] : []),
       { role: 'authenticated', name: 'content_templates' },
       { role: 'authenticated', name: 'social_accounts' },
       { role: 'authenticated', name: 'social_posts' },
+      { role: 'authenticated', name: 'workspace_members' },
+      { role: 'authenticated', name: 'workspaces' },
     ]);
   });
 
@@ -202,8 +259,25 @@ describe('functions', () => {
     expect(await findings(t.db, 'definer_search_path')).toEqual([]);
   });
 
-  it('authenticated executes only read functions that run under its own rights (RLS applies)', async () => {
+  it('authenticated executes only read functions that run under its own rights (RLS applies), and the membership helper', async () => {
     expect(await findings(t.db, 'authenticated_unsafe_function')).toEqual([]);
+    // The one SECURITY DEFINER function authenticated may execute: every membership policy calls it,
+    // and the Data API does not serve its schema, so no request calls it by name.
+    const definers = await queryRows<{ name: string; volatile: string }>(
+      t.db,
+      sql`select p.oid::regprocedure::text as name, p.provolatile::text as volatile from pg_proc p
+          where p.prosecdef and has_function_privilege('authenticated', p.oid, 'EXECUTE')
+            and p.pronamespace in (select oid from pg_namespace where ${packageSchema(sql`nspname`)}) order by 1`,
+    );
+    expect(definers).toEqual([{ name: 'social_private.member_workspaces(text)', volatile: 's' }]);
+    // The same function in public would be an RPC that reads past row-level security.
+    const exposed = await asMigrator(async (tx) => {
+      await tx.execute(sql`create function public.rls_probe_members(text) returns uuid[] language sql stable security definer
+                           set search_path = public, pg_temp as 'select array_agg(id) from public.workspaces'`);
+      await tx.execute(sql`grant execute on function public.rls_probe_members(text) to authenticated`);
+      return findings(tx, 'authenticated_unsafe_function');
+    });
+    expect(exposed.map((f) => f.object)).toEqual(['rls_probe_members(text)']);
   });
 
   it('functions created without REVOKE, or SECURITY DEFINER without a pinned search_path, are found', async () => {
@@ -231,6 +305,9 @@ describe('functions', () => {
       'function_search_path_mutable rls_probe_definer()',
       'function_search_path_mutable rls_probe_open()',
       'function_search_path_mutable rls_probe_writer()',
+      // ... and its SECURITY DEFINER functions callable through /rest/v1/rpc.
+      'anon_security_definer_function_executable rls_probe_pinned()',
+      'authenticated_security_definer_function_executable rls_probe_definer()',
     ]);
   });
 });

@@ -237,14 +237,20 @@ async function checkRowLevelSecurity(db: Db): Promise<DoctorCheck> {
 
 /**
  * `auditSecurity`: the package's own rules plus Supabase's Security Advisor lints. A finding the
- * Advisor rates ERROR, or a function that the Data API would refuse to run, fails; others warn.
+ * Advisor rates ERROR, a function that the Data API would refuse to run, or a policy that grants
+ * access without a membership, fails; others warn.
  */
 async function checkSecurityAudit(db: Db): Promise<DoctorCheck> {
   const name = 'security audit';
   const findings = await auditSecurity(db);
   if (findings.length === 0) return { name, status: 'ok', summary: 'no findings (package rules and Supabase Security Advisor lints)' };
+  // Fail, not warn: a policy that lets any signed-in customer in, a function the Data API would refuse,
+  // and what the Advisor itself calls an error.
   const severe = findings.filter(
-    (f) => f.rule === 'function_dml_without_where' || (f.rule in ADVISOR_LEVEL && ADVISOR_LEVEL[f.rule as AdvisorLint] === 'ERROR'),
+    (f) =>
+      f.rule === 'function_dml_without_where' ||
+      f.rule === 'policy_without_membership' ||
+      (f.rule in ADVISOR_LEVEL && ADVISOR_LEVEL[f.rule as AdvisorLint] === 'ERROR'),
   );
   const byRule = new Map<string, string[]>();
   for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f.object]);

@@ -17,6 +17,8 @@ export const ADVISOR_LINTS = [
   'extension_in_public',
   'auth_users_exposed',
   'function_search_path_mutable',
+  'anon_security_definer_function_executable',
+  'authenticated_security_definer_function_executable',
 ] as const;
 export type AdvisorLint = (typeof ADVISOR_LINTS)[number];
 
@@ -30,6 +32,8 @@ export const ADVISOR_LEVEL: Record<AdvisorLint, 'ERROR' | 'WARN' | 'INFO'> = {
   extension_in_public: 'WARN',
   auth_users_exposed: 'ERROR',
   function_search_path_mutable: 'WARN',
+  anon_security_definer_function_executable: 'WARN',
+  authenticated_security_definer_function_executable: 'WARN',
 };
 
 /** Schemas the Advisor leaves alone: PostgreSQL's and the Supabase platform's own. */
@@ -95,6 +99,18 @@ export async function adviseSecurity(db: Db): Promise<AdvisorFinding[]> {
       where n.nspname <> all (${platformSchemas}) and n.nspname !~ '^pg_temp|^pg_toast'
         and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
         and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%')
+    union all
+    -- A SECURITY DEFINER function in a schema the Data API serves, executable by an API role, is an
+    -- RPC that runs with its owner's rights past row-level security. The served schemas are
+    -- PostgREST's db_schemas where the project publishes them as pgrst.db_schemas, else public.
+    select 9 + r.ord, r.role || '_security_definer_function_executable', p.oid::regprocedure::text,
+           r.role || ' may execute this SECURITY DEFINER function through /rest/v1/rpc/' || p.proname
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      cross join (values (0, 'anon'), (1, 'authenticated')) r(ord, role)
+      where p.prosecdef and has_function_privilege(r.role, p.oid, 'EXECUTE')
+        and n.nspname <> all (${platformSchemas})
+        and n.nspname = any (string_to_array(replace(coalesce(nullif(current_setting('pgrst.db_schemas', true), ''), 'public'), ' ', ''), ','))
+        and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
     order by 1, 3`,
   );
   return rows.map((r) => ({ rule: r.rule, object: r.object, detail: r.detail }));

@@ -57,6 +57,7 @@ export const SECURITY_RULES = [
   'function_anon_execute',
   'definer_search_path',
   'authenticated_unsafe_function',
+  'policy_without_membership',
   'function_dml_without_where',
   // Supabase's Security Advisor, same names and meaning (./advisor.ts).
   ...ADVISOR_LINTS,
@@ -73,10 +74,24 @@ export interface SecurityFinding {
 const schemaName = z.string().trim().min(1, 'empty schema name').max(63, 'longer than a PostgreSQL name');
 
 export const auditSecurityParamsSchema = z.strictObject({
-  /** Schemas to audit (default: the package's, `public` and `archive`, where retired months live). */
-  schemas: z.array(schemaName).min(1, 'name at least one schema').default(['public', 'archive']),
+  /**
+   * Schemas to audit (default: the package's: `public`, `archive` where retired months live, and
+   * `social_private` where the row-level security helpers live).
+   */
+  schemas: z.array(schemaName).min(1, 'name at least one schema').default(['public', 'archive', 'social_private']),
   /** The only tables anon may have policies and privileges on (default: public.social_platforms). */
   anonReadable: z.array(relationName).default(['public.social_platforms']),
+  /**
+   * Reference data every signed-in user may read without a membership (default: the platforms and
+   * the metric catalog); every other policy for authenticated must go through a membership.
+   */
+  referenceTables: z.array(relationName).default(['public.social_platforms', 'public.post_metric_catalog']),
+  /**
+   * Schemas the Data API serves (PostgREST's `db_schemas`; default `public`). A function elsewhere is
+   * not an RPC: a STABLE SECURITY DEFINER helper there (social_private.member_workspaces, which every
+   * membership policy calls) may be executable by authenticated.
+   */
+  exposedSchemas: z.array(schemaName).default(['public']),
 });
 export type AuditSecurityParams = z.input<typeof auditSecurityParamsSchema>;
 
@@ -90,17 +105,22 @@ export type AuditSecurityParams = z.input<typeof auditSecurityParamsSchema>;
  * TRIGGER); views (unless security_invoker) and materialized views closed to them; sequences only for
  * roles that may insert into the owning table; service_role reaches every table, view and sequence.
  * Functions: no EXECUTE for PUBLIC or anon; SECURITY DEFINER pins search_path including pg_temp;
- * authenticated executes only SECURITY INVOKER functions that cannot write (STABLE or IMMUTABLE);
- * no function has a DELETE/UPDATE without WHERE (pg-safeupdate refuses them through the Data API).
+ * authenticated executes only SECURITY INVOKER functions that cannot write (STABLE or IMMUTABLE), or
+ * STABLE SECURITY DEFINER policy helpers outside `exposedSchemas`; no function has a DELETE/UPDATE
+ * without WHERE (pg-safeupdate refuses them through the Data API).
+ * Membership: every USING and WITH CHECK of a policy for authenticated or PUBLIC calls
+ * social_private.member_workspaces (`referenceTables` aside; on workspace_members, `user_id =
+ * auth.uid()` too), and nothing outside `referenceTables` is readable by anon or authenticated
+ * without row-level security (`policy_without_membership`).
  * Then Supabase's Security Advisor lints (`ADVISOR_LINTS`), over every non-platform schema.
  */
 export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): Promise<SecurityFinding[]> {
-  const { schemas, anonReadable } = parseInput('auditSecurity', auditSecurityParamsSchema, params);
+  const { schemas, anonReadable, referenceTables, exposedSchemas } = parseInput('auditSecurity', auditSecurityParamsSchema, params);
   const rows = await queryRows<{ rule: SecurityRule; object: string; detail: string }>(
     db,
     sql`
     with rel as (
-      select c.oid, c.relkind, c.relispartition, c.relrowsecurity, c.reloptions,
+      select c.oid, c.relkind, c.relispartition, c.relrowsecurity, c.reloptions, c.relname,
              quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any (${textArrayOfParams(schemas)})
@@ -109,8 +129,11 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
                         where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
     ), anon_ok as (
       select to_regclass(t)::oid as oid from unnest(${textArrayOfParams(anonReadable)}) t
+    ), reference as (
+      select to_regclass(t)::oid as oid from unnest(${textArrayOfParams(referenceTables)}) t
     ), pol as (
-      select p.polrelid, p.polname, p.polcmd, p.polroles, rel.name as relname,
+      select p.oid, p.polrelid, p.polname, p.polcmd, p.polroles, rel.name as relname, rel.relname as table_name,
+             pg_get_expr(p.polqual, p.polrelid) as qual, pg_get_expr(p.polwithcheck, p.polrelid) as chk,
              coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as expr
       from pg_policy p join rel on rel.oid = p.polrelid
     ), api(role) as (values ('anon'), ('authenticated')),
@@ -129,6 +152,7 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
       where rel.relkind in ('r', 'p', 'f')
     ), fn as (
       select p.oid, p.oid::regprocedure::text as name, p.prosecdef, p.provolatile, coalesce(p.proconfig, '{}') as config,
+             n.nspname = any (${textArrayOfParams(exposedSchemas)}) as exposed,
              exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
                      where a.grantee = 0 and a.privilege_type = 'EXECUTE') as public_execute
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
@@ -188,6 +212,37 @@ export async function auditSecurity(db: Db, params: AuditSecurityParams = {}): P
            'authenticated may execute a ' || case when prosecdef then 'SECURITY DEFINER' else 'VOLATILE' end
            || ' function; only STABLE/IMMUTABLE SECURITY INVOKER read functions are for it'
       from fn where has_function_privilege('authenticated', oid, 'EXECUTE') and (prosecdef or provolatile = 'v')
+        -- A policy helper outside the API: it cannot write and no request can call it by name.
+        and not (prosecdef and provolatile in ('s', 'i') and not exposed)
+    union all
+    -- Being signed in must grant nothing (every customer of the app is authenticated): each expression
+    -- of a policy for authenticated or PUBLIC goes through a membership, checked by name in the
+    -- expression and by identity in the policy's dependencies. Reference tables aside; on
+    -- workspace_members a member may also match their own row (user_id = auth.uid()).
+    select 13, 'policy_without_membership', relname || ' ' || quote_ident(polname),
+           'its ' || which || ' for ' || case when 0::oid = any (polroles) then 'PUBLIC' else 'authenticated' end
+           || ' does not call social_private.member_workspaces: being signed in would be enough'
+      from pol cross join lateral (values ('USING', qual), ('WITH CHECK', chk)) e(which, text)
+      where e.text is not null
+        and (0::oid = any (polroles) or 'authenticated'::regrole = any (polroles))
+        and polrelid not in (select oid from reference where oid is not null)
+        and not (e.text ~ '(^|[^a-z_])member_workspaces[(]' and exists (
+              select 1 from pg_depend d
+              where d.classid = 'pg_policy'::regclass and d.objid = pol.oid and d.refclassid = 'pg_proc'::regclass
+                and d.refobjid = to_regprocedure('social_private.member_workspaces(text)')))
+        and not (table_name = 'workspace_members'
+                 and regexp_replace(e.text, '[[:space:]()]', '', 'g') in ('user_id=SELECTauth.uidASuid', 'SELECTauth.uidASuid=user_id'))
+    union all
+    select 13, 'policy_without_membership', rel.name,
+           api.role || ' may read it, and ' || case when rel.relkind in ('r', 'p') then 'it has no row-level security'
+                                                    else 'a ' || case rel.relkind when 'm' then 'materialized view' else 'view' end
+                                                         || ' applies no policy' end
+      from rel cross join api
+      where has_table_privilege(api.role, rel.oid, 'SELECT')
+        and rel.oid not in (select oid from reference where oid is not null)
+        and ((rel.relkind in ('r', 'p') and not rel.relrowsecurity)
+             or rel.relkind = 'm'
+             or (rel.relkind = 'v' and not coalesce(rel.reloptions && array['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false)))
     order by 1, 3, 4`,
   );
   const own = rows.map((r) => ({ rule: r.rule, object: r.object, detail: r.detail }));

@@ -10,9 +10,11 @@ import {
   recordTopicMentions,
 } from '../src/queries/trends.js';
 import { normalizeTopicName } from '../src/schema/trends.js';
+import { recordEngagementEvents } from '../src/queries/engagement/index.js';
+import { asApi, authenticatorDb, close as closeApi, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
-import { createUser, platformId } from './support/fixtures.js';
+import { createUser, platformId, workspaceOf } from './support/fixtures.js';
 
 const t = useTestDb();
 
@@ -20,6 +22,7 @@ const HOUR = 3_600_000;
 /** Hour-aligned, four days ago: every generated mention is in the past, as validation requires. */
 const T = new Date(Math.floor(Date.now() / HOUR) * HOUR - 96 * HOUR);
 const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
+const NIL = '00000000-0000-0000-0000-000000000000';
 
 async function newPost(
   db: Db,
@@ -27,8 +30,8 @@ async function newPost(
 ): Promise<string> {
   const [row] = await queryRows<{ id: string }>(
     db,
-    sql`INSERT INTO social_posts (user_id, platform_id, media_type, hashtags, status, published_at)
-        VALUES (${p.userId}::uuid, ${p.platformId}, 'video',
+    sql`INSERT INTO social_posts (workspace_id, user_id, platform_id, media_type, hashtags, status, published_at)
+        VALUES (${await workspaceOf(db, p.userId)}::uuid, ${p.userId}::uuid, ${p.platformId}, 'video',
                 ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(p.hashtags)}::jsonb)), ${p.status ?? 'draft'},
                 ${p.publishedAt ? p.publishedAt.toISOString() : null}::timestamptz)
         RETURNING id`,
@@ -50,27 +53,29 @@ async function mentionsOfPost(db: Db, postId: string): Promise<MentionRow[]> {
   );
 }
 
-/** The daily rollup must equal the raw mentions: running hourly totals, type counts, engagement. */
+/** The daily rollup must equal the raw mentions, scope by scope: running hourly totals, type counts, engagement. */
 async function rollupMismatches(db: Db): Promise<number> {
+  // coalesce, not IS NOT DISTINCT FROM: a FULL JOIN needs a hashable condition (NULL is the market).
+  const same = (a: string, b: string) =>
+    sql.raw(`${a}.day = ${b}.day AND ${a}.platform_id = ${b}.platform_id AND ${a}.topic_name = ${b}.topic_name
+             AND coalesce(${a}.workspace_id, '${NIL}') = coalesce(${b}.workspace_id, '${NIL}')`);
   const [row] = await queryRows<{ n: number }>(
     db,
     sql`WITH raw AS (
-          SELECT (mentioned_at AT TIME ZONE 'UTC')::date AS day, platform_id, topic_name,
+          SELECT (mentioned_at AT TIME ZONE 'UTC')::date AS day, workspace_id, platform_id, topic_name,
                  extract(hour FROM mentioned_at AT TIME ZONE 'UTC')::int AS hr, count(*)::int AS n,
                  sum(engagement_weight)::bigint AS w, count(*) FILTER (WHERE topic_type = 'hashtag')::int AS h,
                  count(*) FILTER (WHERE topic_type = 'keyword')::int AS k, count(*) FILTER (WHERE topic_type = 'mention')::int AS m
-          FROM topic_mentions GROUP BY 1, 2, 3, 4),
+          FROM topic_mentions GROUP BY 1, 2, 3, 4, 5),
         expected AS (
-          SELECT g.day, g.platform_id, g.topic_name, sum(g.h)::int AS h, sum(g.k)::int AS k, sum(g.m)::int AS m,
-                 (SELECT array_agg((SELECT coalesce(sum(r.n), 0) FROM raw r
-                                    WHERE r.day = g.day AND r.platform_id = g.platform_id AND r.topic_name = g.topic_name AND r.hr <= i)::int
+          SELECT g.day, g.workspace_id, g.platform_id, g.topic_name, sum(g.h)::int AS h, sum(g.k)::int AS k, sum(g.m)::int AS m,
+                 (SELECT array_agg((SELECT coalesce(sum(r.n), 0) FROM raw r WHERE ${same('r', 'g')} AND r.hr <= i)::int
                                    ORDER BY i) FROM generate_series(0, 23) i) AS cm,
-                 (SELECT array_agg((SELECT coalesce(sum(r.w), 0) FROM raw r
-                                    WHERE r.day = g.day AND r.platform_id = g.platform_id AND r.topic_name = g.topic_name AND r.hr <= i)::bigint
+                 (SELECT array_agg((SELECT coalesce(sum(r.w), 0) FROM raw r WHERE ${same('r', 'g')} AND r.hr <= i)::bigint
                                    ORDER BY i) FROM generate_series(0, 23) i) AS ce
-          FROM raw g GROUP BY 1, 2, 3)
+          FROM raw g GROUP BY 1, 2, 3, 4)
         SELECT count(*)::int AS n FROM expected e
-        FULL JOIN topic_mention_daily d ON d.day = e.day AND d.platform_id = e.platform_id AND d.topic_name = e.topic_name
+        FULL JOIN topic_mention_daily d ON ${same('d', 'e')}
         WHERE e.day IS NULL OR d.day IS NULL
            OR (e.h, e.k, e.m, e.cm, e.ce) IS DISTINCT FROM (d.hashtag_count, d.keyword_count, d.at_mention_count, d.cum_mentions, d.cum_engagement)`,
   );
@@ -125,15 +130,16 @@ describe('recordTopicMentions', () => {
     expect(byIndex[8]).toMatchObject({ field: 'mentionedAt', reason: 'more than an hour in the future' });
     expect(byIndex[10]).toMatchObject({ field: 'extra', reason: 'unknown field' });
 
-    const rows = await queryRows<{ topic_name: string; topic_type: string; source: string; engagement_weight: number }>(
+    const rows = await queryRows<{ topic_name: string; topic_type: string; source: string; engagement_weight: number; ws: string | null }>(
       t.db,
-      sql`SELECT topic_name, topic_type, source, engagement_weight FROM topic_mentions
+      sql`SELECT topic_name, topic_type, source, engagement_weight, workspace_id::text AS ws FROM topic_mentions
           WHERE topic_name IN ('recordgood', 'recordmention') ORDER BY mentioned_at`,
     );
+    // External mentions are the market's; the one of our post is its workspace's.
     expect(rows).toEqual([
-      { topic_name: 'recordgood', topic_type: 'hashtag', source: 'external', engagement_weight: 1 },
-      { topic_name: 'recordgood', topic_type: 'keyword', source: 'external', engagement_weight: 7 },
-      { topic_name: 'recordmention', topic_type: 'mention', source: 'own_post', engagement_weight: 1 },
+      { topic_name: 'recordgood', topic_type: 'hashtag', source: 'external', engagement_weight: 1, ws: null },
+      { topic_name: 'recordgood', topic_type: 'keyword', source: 'external', engagement_weight: 7, ws: null },
+      { topic_name: 'recordmention', topic_type: 'mention', source: 'own_post', engagement_weight: 1, ws: await workspaceOf(t.db, userId) },
     ]);
   });
 
@@ -242,6 +248,131 @@ describe('automatic recording', () => {
   });
 });
 
+describe('scopes: each workspace and the market', () => {
+  /** `n` published posts of a workspace with `tag`, spread over [fromHours, toHours) from T. */
+  async function posts(workspaceId: string, userId: string, tag: string, fromHours: number, toHours: number, n: number): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      t.db,
+      sql`INSERT INTO social_posts (workspace_id, user_id, platform_id, media_type, hashtags, status, published_at)
+          SELECT ${workspaceId}::uuid, ${userId}::uuid, (SELECT id FROM social_platforms WHERE name = 'instagram'), 'video',
+                 ARRAY[${tag}, 'scopeother' || g], 'published',
+                 ${at(fromHours).toISOString()}::timestamptz + (g - 1) * ${Math.floor(((toHours - fromHours) * HOUR) / n)}::int * interval '1 millisecond'
+          FROM generate_series(1, ${n}::int) g
+          RETURNING id::text`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  it('two workspaces posting the same hashtag get a trend row each, with their own counts; the market has its own', async () => {
+    const ig = await platformId(t.db, 'instagram');
+    const [ua, ub] = [await createUser(t.db), await createUser(t.db)];
+    const [wa, wb] = [await workspaceOf(t.db, ua), await workspaceOf(t.db, ub)];
+    await posts(wa, ua, '#ScopeSquat', -48, -24, 5);
+    const aPosts = await posts(wa, ua, '#ScopeSquat', -24, -1, 21);
+    await posts(wb, ub, 'scopesquat', -48, -24, 10);
+    await posts(wb, ub, 'scopesquat', -24, -1, 40);
+    // Four comments with the hashtag on A's posts: A's mentions (their post's workspace), not B's.
+    await recordEngagementEvents(
+      t.db,
+      aPosts.slice(0, 4).map((postId, i) => ({
+        postId,
+        eventType: 'comment' as const,
+        eventTimestamp: at(-2),
+        platformEventId: `scope-comment-${i}`,
+        eventMetadata: { text: 'Form check #ScopeSquat' },
+      })),
+    );
+    // The market: an external feed, 20 then 60 mentions.
+    const market = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ topic: '#ScopeSquat', platformId: ig, mentionedAt: at(from + (i * 23) / n), sourceRef: `scope-${from}-${i}` }));
+    expect((await recordTopicMentions(t.db, [...market(-48, 20), ...market(-24, 60)])).inserted).toBe(80);
+
+    const scopeRows = async () => {
+      const detected = (await detectTrendingTopics(t.db, { asOf: at(0) })).filter((r) => r.topicName === 'scopesquat');
+      return Object.fromEntries(detected.map((r) => [r.workspaceId ?? 'market', r]));
+    };
+    const first = await scopeRows();
+    expect(Object.keys(first).sort()).toEqual([wa, wb, 'market'].sort());
+    expect(first[wa]).toMatchObject({ mentionCount: 25, previousMentionCount: 5, growthRate: 400, trendStatus: 'trending', action: 'inserted' });
+    expect(first[wb]).toMatchObject({ mentionCount: 40, previousMentionCount: 10, growthRate: 300, trendStatus: 'trending', action: 'inserted' });
+    expect(first.market).toMatchObject({ mentionCount: 60, previousMentionCount: 20, growthRate: 200, trendStatus: 'trending', action: 'inserted' });
+    expect(await rollupMismatches(t.db)).toBe(0);
+
+    // A rerun for the same hour is the same evaluation in every scope: same rows, nothing added.
+    const stored = sql`SELECT * FROM trending_topics WHERE topic_name = 'scopesquat' ORDER BY workspace_id NULLS LAST`;
+    const before = await queryRows(t.db, stored);
+    const again = await scopeRows();
+    expect(await queryRows(t.db, stored)).toEqual(before);
+    expect(before).toHaveLength(3);
+    for (const k of [wa, wb, 'market']) {
+      expect({ ...again[k], action: first[k]!.action }).toEqual(first[k]);
+      expect(again[k]!.action).toBe('updated');
+    }
+
+    // Each workspace reads its own row and the market's, never the other workspace's.
+    const listed = await getTrendingTopics(t.db, { workspaceId: wa, statuses: ['trending'], limit: 500 });
+    const mine = listed.filter((r) => r.topicName === 'scopesquat');
+    expect(mine.map((r) => [r.scope, r.workspaceId, r.mentionCount])).toEqual([
+      ['workspace', wa, 25], // growth 400 % before the market's 200 %
+      ['market', null, 60],
+    ]);
+    expect(listed.some((r) => r.workspaceId === wb)).toBe(false);
+    const own = await getTrendingTopics(t.db, { workspaceId: wb, includeMarket: false, limit: 500 });
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.every((r) => r.workspaceId === wb && r.scope === 'workspace')).toBe(true);
+
+    // The same through row-level security: a member of B reads B's and the market's; a customer nothing.
+    const api = authenticatorDb(t.url);
+    try {
+      const seen = (sub: string) =>
+        asApi(api, signedIn(sub), (tx) =>
+          queryRows<{ ws: string | null; n: number }>(
+            tx,
+            sql`SELECT workspace_id::text AS ws, mention_count AS n FROM trending_topics WHERE topic_name = 'scopesquat' ORDER BY 1 NULLS LAST`,
+          ),
+        );
+      expect(await seen(ub)).toEqual([{ ws: wb, n: 40 }, { ws: null, n: 60 }]);
+      expect(await seen(await createUser(t.db, { workspace: false }))).toEqual([]);
+    } finally {
+      await closeApi(api);
+    }
+  });
+
+  it("a workspace's own feed is its own: not the market's, not counted with another's, and no post of another workspace", async () => {
+    const ig = await platformId(t.db, 'instagram');
+    const [ua, ub] = [await createUser(t.db), await createUser(t.db)];
+    const [wa, wb] = [await workspaceOf(t.db, ua), await workspaceOf(t.db, ub)];
+    const postOfB = await newPost(t.db, { userId: ub, platformId: ig, hashtags: [] });
+    const feed = Array.from({ length: 3 }, (_, i) => ({ topic: 'ownfeed', platformId: ig, mentionedAt: at(1), sourceRef: `own-feed-${i}` }));
+    // The same feed items, recorded by A, by B and for the market: three scopes, nothing taken for a replay.
+    expect(await recordTopicMentions(t.db, feed, { workspaceId: wa })).toEqual({ inserted: 3, duplicates: 0, rejected: [] });
+    expect(await recordTopicMentions(t.db, feed, { workspaceId: wb })).toEqual({ inserted: 3, duplicates: 0, rejected: [] });
+    expect(await recordTopicMentions(t.db, feed)).toEqual({ inserted: 3, duplicates: 0, rejected: [] });
+    expect(await recordTopicMentions(t.db, feed, { workspaceId: wa })).toEqual({ inserted: 0, duplicates: 3, rejected: [] });
+    const refused = await recordTopicMentions(
+      t.db,
+      [{ topic: 'ownfeed', platformId: ig, mentionedAt: at(1), sourceRef: 'x', source: 'own_post', postId: postOfB }],
+      { workspaceId: wa },
+    );
+    expect(refused).toEqual({ inserted: 0, duplicates: 0, rejected: [{ index: 0, field: 'postId', reason: `post ${postOfB} is not in workspace ${wa}` }] });
+    // Without a workspace, a mention of a post is its post's workspace's.
+    expect((await recordTopicMentions(t.db, [{ topic: 'ownfeed', platformId: ig, mentionedAt: at(1), sourceRef: 'y', postId: postOfB }])).inserted).toBe(1);
+    const counts = await queryRows<{ ws: string | null; n: number }>(
+      t.db,
+      sql`SELECT workspace_id::text AS ws, count(*)::int AS n FROM topic_mentions WHERE topic_name = 'ownfeed' GROUP BY 1 ORDER BY 1 NULLS LAST`,
+    );
+    expect(counts).toEqual(
+      [
+        { ws: wa, n: 3 },
+        { ws: wb, n: 4 },
+      ]
+        .sort((x, y) => x.ws.localeCompare(y.ws))
+        .concat([{ ws: null as never, n: 3 }]),
+    );
+    expect(await rollupMismatches(t.db)).toBe(0);
+  });
+});
+
 describe('parameters, not SQL', () => {
   it('refuses out-of-range parameters with the field and the reason', async () => {
     await expect(detectTrendingTopics(t.db, { windowHours: 0 })).rejects.toThrow(/windowHours: must be at least 1/);
@@ -254,7 +385,12 @@ describe('parameters, not SQL', () => {
     expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(interval '0 seconds')`))).message).toMatch(/^window: .* is out of range/);
     expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(min_mentions => 0)`))).message).toMatch(/^min_mentions: 0 is out of range/);
     expect((await pgError(t.db.execute(sql`SELECT * FROM detect_trending_topics(as_of => NULL)`))).message).toMatch(/^as_of: must be a finite timestamp/);
-    await expect(getTrendingTopics(t.db, { limit: 0 })).rejects.toThrow(/limit/);
+    const workspaceId = await workspaceOf(t.db, await createUser(t.db));
+    await expect(getTrendingTopics(t.db, { workspaceId, limit: 0 })).rejects.toThrow(/limit/);
+    await expect(getTrendingTopics(t.db, {} as never)).rejects.toThrow(/getTrendingTopics: workspaceId: /);
+    await expect(getTrendingTopics(t.db, { workspaceId: randomUUID() })).rejects.toThrow(/workspaceId: no workspace /);
+    await expect(recordTopicMentions(t.db, [], { workspaceId: randomUUID() })).rejects.toThrow(/recordTopicMentions: workspaceId: no workspace /);
+    await expect(recordTopicMentions(t.db, [], { workspaceId: 'nope' })).rejects.toThrow(/recordTopicMentions: workspaceId: must be a UUID/);
   });
 
   it('API roles: authenticated reads trends but cannot write mentions, anon sees nothing, and no one but service_role runs detection', async () => {
@@ -304,8 +440,11 @@ describe('embedded PGlite', () => {
         fitnessRelevanceScore: 90,
         action: 'inserted',
       });
-      const listed = await getTrendingTopics(db, { platformId: ig });
-      expect(listed.map((r) => [r.topicName, r.trendStatus, r.growthRate])).toEqual([['pglitesquat', 'trending', 300]]);
+      expect(detected[0]!.workspaceId).toBeNull(); // external feeds: the market's
+      const workspaceId = await workspaceOf(db, await createUser(db));
+      const listed = await getTrendingTopics(db, { workspaceId, platformId: ig });
+      expect(listed.map((r) => [r.topicName, r.trendStatus, r.growthRate, r.scope])).toEqual([['pglitesquat', 'trending', 300, 'market']]);
+      expect(await getTrendingTopics(db, { workspaceId, includeMarket: false })).toEqual([]);
     } finally {
       await close(db);
     }

@@ -10,6 +10,7 @@ import {
 import { detectTrendingTopics, getTrendingTopics } from '../queries/trends.js';
 import { CONTENT_CATEGORIES, socialPlatforms } from '../schema/index.js';
 import { refreshPostAnalytics } from '../queries/analytics.js';
+import { DEMO_WORKSPACE_ID } from './generate.js';
 import { table } from './table.js';
 
 type Row = Record<string, unknown>;
@@ -76,16 +77,24 @@ function heading(write: Write, title: string) {
   write(`\n${title}\n${'═'.repeat(title.length)}\n`);
 }
 
-/** Prints the dashboard: top content by category, daily platform metrics, best hours, trending topics, conversion funnel. */
-export async function printDashboard(db: Db, write: Write, options: { days?: number; to?: Date } = {}): Promise<void> {
+/**
+ * Prints one workspace's dashboard (the demo brand's by default): top content by category, daily
+ * platform metrics, best hours, trending topics (its own and the market's), conversion funnel.
+ */
+export async function printDashboard(
+  db: Db,
+  write: Write,
+  options: { days?: number; to?: Date; workspaceId?: string } = {},
+): Promise<void> {
   const days = options.days ?? 30;
   const to = options.to ?? new Date();
+  const workspaceId = options.workspaceId ?? DEMO_WORKSPACE_ID;
   const platforms = new Map((await db.select({ id: socialPlatforms.id, name: socialPlatforms.name }).from(socialPlatforms)).map((p) => [p.id, p.name]));
 
   heading(write, `Top content by category (last ${days} days, by engagement rate)`);
   let shown = 0;
   for (const category of CONTENT_CATEGORIES) {
-    const rows = await getTopContentByCategory(db, { category, days, limit: 3 });
+    const rows = await getTopContentByCategory(db, { workspaceId, category, days, limit: 3 });
     if (rows.length === 0) continue;
     shown++;
     write(
@@ -107,7 +116,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
 
   heading(write, 'Daily platform metrics (last 7 days, by publish date)');
   const from = new Date(to.getTime() - 7 * 86_400_000);
-  const daily = await getDailyPlatformMetrics(db, { from, to });
+  const daily = await getDailyPlatformMetrics(db, { workspaceId, from, to });
   write(
     `${table(
       daily.map((d) => ({
@@ -124,7 +133,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
   );
 
   heading(write, `Best posting hours (UTC, last ${days} days, top 3 per platform)`);
-  const hours = await getBestPostingHours(db, { days, minPosts: 2 });
+  const hours = await getBestPostingHours(db, { workspaceId, days, minPosts: 2 });
   const perPlatform = new Map<string, number>();
   const best = hours.filter((h) => {
     const n = (perPlatform.get(h.platform) ?? 0) + 1;
@@ -133,12 +142,13 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
   });
   write(`${table(best.map((h) => ({ platform: h.platform, hour: `${String(h.hour).padStart(2, '0')}:00`, posts: h.postsCount, 'avg rate': pct(h.avgEngagementRate) })))}\n`);
 
-  heading(write, 'Trending topics (emerging and trending)');
-  const topics = await getTrendingTopics(db, { limit: 10 });
+  heading(write, "Trending topics (emerging and trending: the brand's own, and the market's)");
+  const topics = await getTrendingTopics(db, { workspaceId, limit: 10 });
   write(
     `${table(
       topics.map((t) => ({
         topic: `#${t.topicName}`,
+        scope: t.scope,
         platform: platforms.get(t.platformId),
         status: t.trendStatus,
         mentions: t.mentionCount,
@@ -150,7 +160,7 @@ export async function printDashboard(db: Db, write: Write, options: { days?: num
   );
 
   heading(write, 'Conversion funnel by platform (lifetime)');
-  const funnel = await getConversionFunnel(db, { by: 'platform' });
+  const funnel = await getConversionFunnel(db, { workspaceId, by: 'platform' });
   write(
     `${table(
       funnel.map((f) => ({

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../db.js';
 import {
@@ -12,7 +12,7 @@ import {
   type TrendingTopic,
   type TrendStatus,
 } from '../schema/trends.js';
-import { num, numOrNull, parseInput } from './_input.js';
+import { InvalidInputError, num, numOrNull, parseInput } from './_input.js';
 
 /**
  * The lifecycle thresholds `detect_trending_topics` applies (migration trend_detection); kept here so
@@ -33,6 +33,17 @@ export const TREND_THRESHOLDS = {
 
 /** Default detection window, in hours (the SQL function's `window` default). */
 export const DEFAULT_TREND_WINDOW_HOURS = 24;
+
+/**
+ * An unknown workspace is an error naming workspaceId. Through row-level security a workspace the
+ * caller is not a member of is unknown to them, said the same way (nothing about whether it exists).
+ */
+async function requireWorkspace(db: Db, fn: string, workspaceId: string): Promise<void> {
+  const found = await queryRows(db, sql`SELECT 1 AS one FROM workspaces WHERE id = ${workspaceId}::uuid`);
+  if (found.length === 0) {
+    throw new InvalidInputError(fn, [{ field: 'workspaceId', reason: `no workspace ${workspaceId} (or not one the caller is a member of)` }]);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------
 // recordTopicMentions
@@ -58,16 +69,38 @@ const MENTION_CHUNK = 5_000;
 
 type ValidMention = z.output<typeof topicMentionInputSchema>;
 
+export const recordTopicMentionsOptionsSchema = z.strictObject({
+  /**
+   * The workspace whose own feed this is (e.g. listening for the brand's name): its mentions are that
+   * workspace's, read by its members alone and detected as its trends. Omitted: market data, shared
+   * with the staff of every workspace.
+   */
+  workspaceId: z.uuid('must be a UUID (the workspace whose feed this is)').optional(),
+});
+export type RecordTopicMentionsOptions = z.input<typeof recordTopicMentionsOptionsSchema>;
+
 /**
- * Stores topic mentions from external feeds (or backfills). Idempotent: a mention's key is the hash of
- * its source, platform, `sourceRef` and normalised topic, so sending a batch again inserts nothing.
- * Every mention is validated on its own; bad ones are returned in `rejected` with field and reason,
- * unknown platforms and posts included, and never stop the good ones.
+ * Stores topic mentions from external feeds (or backfills). Without `workspaceId` they are the
+ * market's (workspace_id NULL), except a mention naming one of our posts, which is that post's
+ * workspace's; with it, every mention is that workspace's, and a post of another workspace is refused.
+ * Idempotent: a mention's key is the hash of its source, platform, `sourceRef` (prefixed with the
+ * workspace when one is given and the mention names no post, so two workspaces and the market never
+ * collide) and normalised topic, so sending a batch again inserts nothing. Every mention is validated
+ * on its own; bad ones are returned in `rejected` with field and reason, unknown platforms and posts
+ * included, and never stop the good ones. An unknown workspace throws an InvalidInputError naming
+ * workspaceId.
  */
-export async function recordTopicMentions(db: Db, mentions: readonly TopicMentionInput[]): Promise<RecordTopicMentionsResult> {
+export async function recordTopicMentions(
+  db: Db,
+  mentions: readonly TopicMentionInput[],
+  opts: RecordTopicMentionsOptions = {},
+): Promise<RecordTopicMentionsResult> {
   if (!Array.isArray(mentions)) {
     throw new TypeError('recordTopicMentions: mentions must be an array');
   }
+  const o = parseInput('recordTopicMentions', recordTopicMentionsOptionsSchema, opts);
+  const scope = o.workspaceId ?? null;
+  if (scope !== null) await requireWorkspace(db, 'recordTopicMentions', scope);
   const rejected: TopicMentionRejection[] = [];
   const valid: { index: number; m: ValidMention }[] = [];
   mentions.forEach((raw, index) => {
@@ -102,8 +135,10 @@ export async function recordTopicMentions(db: Db, mentions: readonly TopicMentio
         engagement_weight: m.engagementWeight,
       })),
     );
-    // One statement per chunk: rows the database would refuse (unknown platform or post, a name the
-    // server normalises differently) are filtered out and reported, so the statement itself cannot fail.
+    // One statement per chunk: rows the database would refuse (unknown platform or post, a post of
+    // another workspace, a name the server normalises differently) are filtered out and reported, so
+    // the statement itself cannot fail. The workspace is written here (the post's, or the caller's),
+    // so the fill trigger never looks the post up again.
     const [row] = await queryRows<{ inserted: unknown; refused: unknown }>(
       db,
       sql`
@@ -115,21 +150,28 @@ export async function recordTopicMentions(db: Db, mentions: readonly TopicMentio
             source_ref text, post_id uuid, engagement_weight int)
         ),
         checked AS (
-          SELECT input.*,
+          SELECT input.*, sp.id AS found_post, coalesce(sp.workspace_id, ${scope}::uuid) AS workspace_id,
                  CASE
                    WHEN NOT EXISTS (SELECT 1 FROM social_platforms p WHERE p.id = input.platform_id)
                      THEN json_build_object('i', input.i, 'field', 'platformId', 'reason', 'no platform with id ' || input.platform_id)
-                   WHEN input.post_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM social_posts sp WHERE sp.id = input.post_id)
+                   WHEN input.post_id IS NOT NULL AND sp.id IS NULL
                      THEN json_build_object('i', input.i, 'field', 'postId', 'reason', 'no post with id ' || input.post_id)
+                   WHEN ${scope}::uuid IS NOT NULL AND sp.workspace_id <> ${scope}::uuid
+                     THEN json_build_object('i', input.i, 'field', 'postId',
+                                            'reason', 'post ' || input.post_id || ' is not in workspace ' || ${scope}::uuid)
                    WHEN input.name IS NULL OR char_length(input.name) > 100
                      THEN json_build_object('i', input.i, 'field', 'topic', 'reason', 'not a topic name once normalised by the database')
                  END AS refusal
           FROM input
+          LEFT JOIN social_posts sp ON sp.id = input.post_id
         ),
         ins AS (
-          INSERT INTO topic_mentions (mention_key, mentioned_at, platform_id, engagement_weight, post_id, topic_name, topic_type, source)
-          SELECT topic_mention_key(c.source, c.platform_id, c.source_ref, c.name), c.mentioned_at, c.platform_id,
-                 c.engagement_weight, c.post_id, c.name, c.topic_type, c.source
+          INSERT INTO topic_mentions (mention_key, mentioned_at, platform_id, engagement_weight, post_id, topic_name, topic_type, source,
+                                      workspace_id)
+          SELECT topic_mention_key(c.source, c.platform_id,
+                                   CASE WHEN ${scope}::uuid IS NULL OR c.post_id IS NOT NULL THEN c.source_ref
+                                        ELSE ${scope}::text || ':' || c.source_ref END, c.name),
+                 c.mentioned_at, c.platform_id, c.engagement_weight, c.post_id, c.name, c.topic_type, c.source, c.workspace_id
           FROM checked c
           WHERE c.refusal IS NULL
           ON CONFLICT (mention_key) DO NOTHING
@@ -172,6 +214,8 @@ export type DetectTrendingTopicsOptions = z.input<typeof detectTrendingTopicsOpt
 /** One topic a detection run inserted or updated (the SQL function's rows). */
 export interface DetectedTrend {
   topicId: string;
+  /** The workspace whose posts and comments (and own feeds) it was detected in; null: the market's. */
+  workspaceId: string | null;
   topicName: string;
   platformId: number;
   topicType: TopicType;
@@ -192,8 +236,9 @@ export interface DetectedTrend {
 
 /**
  * Runs `detect_trending_topics`: compares each topic's mentions in the last window with the window
- * before, and inserts or updates `trending_topics`. Windows are whole UTC hours ending at the start of
- * `asOf`'s hour. Omitted options take the SQL function's defaults.
+ * before, and inserts or updates `trending_topics`, every scope apart (each workspace's own mentions,
+ * and the market's). Windows are whole UTC hours ending at the start of `asOf`'s hour. Omitted options
+ * take the SQL function's defaults. A job (service role): it writes every workspace's rows.
  */
 export async function detectTrendingTopics(db: Db, opts: DetectTrendingTopicsOptions = {}): Promise<DetectedTrend[]> {
   const o = parseInput('detectTrendingTopics', detectTrendingTopicsOptionsSchema, opts);
@@ -207,6 +252,7 @@ export async function detectTrendingTopics(db: Db, opts: DetectTrendingTopicsOpt
   );
   return rows.map((r) => ({
     topicId: String(r.topic_id),
+    workspaceId: r.workspace_id === null || r.workspace_id === undefined ? null : String(r.workspace_id),
     topicName: String(r.topic_name),
     platformId: num(r.platform_id),
     topicType: r.topic_type as TopicType,
@@ -234,6 +280,10 @@ function textArrayFromDriver(v: unknown): string[] {
 // getTrendingTopics
 
 export const trendingTopicFiltersSchema = z.strictObject({
+  /** The workspace whose trends are read (required: one brand's trends are never another's). */
+  workspaceId: z.uuid('must be a UUID (the workspace whose trends are read)'),
+  /** Also the market's trends (from external feeds, shared by every workspace); default true. */
+  includeMarket: z.boolean({ error: 'must be true or false' }).optional(),
   platformId: z.number().int('must be an integer').positive('must be a platform id').optional(),
   /** Default: emerging and trending (the topics worth acting on). */
   statuses: z.array(z.enum(TREND_STATUSES)).min(1, 'name at least one status').optional(),
@@ -247,32 +297,55 @@ export const trendingTopicFiltersSchema = z.strictObject({
 });
 export type TrendingTopicFilters = z.input<typeof trendingTopicFiltersSchema>;
 
+/** A trend row and whose it is: the workspace's own (`workspaceId` set) or the market's (null). */
+export type TrendingTopicRow = TrendingTopic & { scope: 'workspace' | 'market' };
+
 /**
- * Current trends for dashboards: trending before emerging before declining before expired, then by
- * growth, mentions and name (a stable order).
+ * Current trends of one workspace for its dashboard, with the market's unless `includeMarket` is
+ * false: trending before emerging before declining before expired, then by growth, mentions and name,
+ * the workspace's row before the market's on a tie (a stable order). Each scope is read off
+ * `idx_trending_topics_dashboard_order` (workspace_id first) in that order and the two are merged, so
+ * no sort of every topic. An unknown workspace (or, through RLS, one the caller is not a member of) is
+ * an InvalidInputError naming workspaceId.
  */
-export async function getTrendingTopics(db: Db, filters: TrendingTopicFilters = {}): Promise<TrendingTopic[]> {
+export async function getTrendingTopics(db: Db, filters: TrendingTopicFilters): Promise<TrendingTopicRow[]> {
   const f = parseInput('getTrendingTopics', trendingTopicFiltersSchema, filters);
   const t = trendingTopics;
-  const where = and(
+  const limit = f.limit ?? 50;
+  const filter = and(
     inArray(t.trendStatus, f.statuses ?? ['trending', 'emerging']),
     f.platformId !== undefined ? eq(t.platformId, f.platformId) : undefined,
     f.topicType !== undefined ? eq(t.topicType, f.topicType) : undefined,
     f.minRelevance !== undefined ? gte(t.fitnessRelevanceScore, f.minRelevance) : undefined,
     f.updatedSince !== undefined ? gte(t.lastUpdatedAt, f.updatedSince) : undefined,
   );
-  return db
-    .select()
-    .from(t)
-    .where(where)
-    .orderBy(
-      trendStatusRank(t.trendStatus),
-      sql`${t.growthRate} DESC NULLS LAST`,
-      desc(t.mentionCount),
-      asc(t.topicName),
-      asc(t.platformId),
-    )
-    .limit(f.limit ?? 50);
+  const order = [
+    trendStatusRank(t.trendStatus),
+    sql`${t.growthRate} DESC NULLS LAST`,
+    desc(t.mentionCount),
+    asc(t.topicName),
+    asc(t.platformId),
+  ];
+  // The rank is selected so the merge can order by it: a UNION's ORDER BY takes output columns only.
+  const columns = { ...getTableColumns(t), statusRank: sql<number>`${trendStatusRank(t.trendStatus)}`.as('status_rank') };
+  const scope = (workspace: SQL) => db.select(columns).from(t).where(and(workspace, filter)).orderBy(...order).limit(limit);
+  const own = scope(eq(t.workspaceId, f.workspaceId));
+  const rows =
+    f.includeMarket === false
+      ? await own
+      : await own
+          .unionAll(scope(isNull(t.workspaceId)))
+          .orderBy(
+            sql`"status_rank"`,
+            sql`"growth_rate" DESC NULLS LAST`,
+            sql`"mention_count" DESC`,
+            sql`"topic_name"`,
+            sql`"platform_id"`,
+            sql`"workspace_id" NULLS LAST`,
+          )
+          .limit(limit);
+  if (!rows.some((r) => r.workspaceId !== null)) await requireWorkspace(db, 'getTrendingTopics', f.workspaceId);
+  return rows.map(({ statusRank: _rank, ...r }) => ({ ...r, scope: r.workspaceId === null ? 'market' : 'workspace' }));
 }
 
 // ---------------------------------------------------------------------------------------------------

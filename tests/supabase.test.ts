@@ -8,6 +8,7 @@ import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
 import { migrate, migrationsFolder } from '../src/migrate.js';
 import { findUnqualifiedDml } from '../src/sql/safeupdate.js';
 import { buildFixture, type Fixture } from './support/dashboard-fixture.js';
+import { createUser } from './support/fixtures.js';
 import { anonKey, asApi, authenticatorDb, serviceKey, signedIn, type ApiWho } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
@@ -319,25 +320,33 @@ describe('every function service_role may execute, called through the Data API w
   });
 });
 
+// Every cell of who-sees-what through these RPCs, for each role and another workspace's member, is in
+// tests/workspaces-rls.test.ts; here: the fixture's two brands, each read by its owner.
 describe('the read RPCs, as a signed-in user through the Data API', () => {
   for (const [fn, query] of [
     ['get_top_content_by_category', sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`],
     ['get_top_content', sql`SELECT post_id FROM get_top_content(NULL, 120, 1000)`],
   ] as const) {
-    it(`${fn} returns the user's own posts and only those`, async () => {
+    it(`${fn} returns the posts of the user's workspaces and only those`, async () => {
       for (const user of fx.users) {
         const ids = await asApi(api, signedIn(user), (tx) => queryRows<{ post_id: string }>(tx, query), { rollback: true });
-        const own = new Set(fx.posts.filter((p) => p.userId === user).map((p) => p.id));
+        const theirs = sql`(SELECT m.workspace_id FROM workspace_members m WHERE m.user_id = ${user}::uuid)`;
+        const own = new Set(
+          (await queryRows<{ id: string }>(t.db, sql`SELECT id::text FROM social_posts WHERE workspace_id IN ${theirs}`)).map((r) => r.id),
+        );
         expect(ids.length).toBeGreaterThan(0);
         expect(ids.filter((r) => !own.has(r.post_id))).toEqual([]);
         // All of them: every published post of the window with analytics, as the superuser counts them.
         const [all] = await queryRows<{ n: number }>(
           t.db,
           sql`SELECT count(*)::int AS n FROM post_latest_analytics l JOIN social_posts p ON p.id = l.post_id
-              WHERE p.user_id = ${user}::uuid AND p.status = 'published' AND p.published_at >= now() - interval '120 days'`,
+              WHERE p.workspace_id IN ${theirs} AND p.status = 'published' AND p.published_at >= now() - interval '120 days'`,
         );
         expect(ids.length).toBe(fn === 'get_top_content_by_category' ? Math.min(50, all!.n) : all!.n);
       }
+      // A signed-in customer of the app, a member of nothing, gets nothing.
+      const customer = await createUser(t.db, { workspace: false });
+      expect(await asApi(api, signedIn(customer), (tx) => queryRows(tx, query), { rollback: true })).toEqual([]);
     });
   }
 

@@ -219,6 +219,53 @@ const CALLS: Record<string, Call> = {
     sql: () => sql`SELECT unschedule_social_maintenance() AS r`,
     check: (rows) => expect(scalar(rows)).toEqual({ unscheduled: [] }),
   },
+  // Publishing. Claims and outcomes are exercised in tests/publishing-*.test.ts; here each is shown to
+  // run through the Data API: as of 2000 nothing is due, and an outcome for a claim nobody holds is
+  // refused by name.
+  'claim_due_posts(text,integer,interval,timestamp with time zone)': {
+    sql: () => sql`SELECT count(*)::int AS n FROM claim_due_posts('supabase-test', as_of => '2000-01-01T00:00:00Z')`,
+    check: (rows) => expect(rows[0]!.n).toBe(0),
+  },
+  'extend_post_lease(uuid,uuid,interval)': {
+    sql: (c) => sql`SELECT extend_post_lease(${c.post.id}::uuid, gen_random_uuid()) AS r`,
+    refuses: { code: '55000', message: /claim_token: extend_post_lease refused/ },
+  },
+  'complete_post_publish(uuid,uuid,text,text,timestamp with time zone,jsonb)': {
+    sql: (c) => sql`SELECT complete_post_publish(${c.post.id}::uuid, gen_random_uuid(), 'sb-1') AS r`,
+    refuses: { code: '55000', message: /claim_token: complete_post_publish refused/ },
+  },
+  'fail_post_publish(uuid,uuid,text,boolean,interval,jsonb,integer,interval,interval)': {
+    sql: (c) => sql`SELECT * FROM fail_post_publish(${c.post.id}::uuid, gen_random_uuid(), 'timeout')`,
+    refuses: { code: '55000', message: /claim_token: fail_post_publish refused/ },
+  },
+  'mark_post_publish_unknown(uuid,uuid,text,jsonb)': {
+    sql: (c) => sql`SELECT mark_post_publish_unknown(${c.post.id}::uuid, gen_random_uuid(), 'connection reset') AS r`,
+    refuses: { code: '55000', message: /claim_token: mark_post_publish_unknown refused/ },
+  },
+  'post_publish_claim_refused(uuid,uuid,text)': {
+    sql: (c) => sql`SELECT post_publish_claim_refused(${c.post.id}::uuid, gen_random_uuid(), 'test') AS r`,
+    refuses: { code: '55000', message: /claim_token: test refused/ },
+  },
+  'reconcile_post_publish(uuid,boolean,text,text,timestamp with time zone,timestamp with time zone)': {
+    sql: () => sql`SELECT reconcile_post_publish(gen_random_uuid(), false) AS r`,
+    refuses: { code: 'P0002', message: /post_id: no post/ },
+  },
+  'expire_post_publish_leases(timestamp with time zone,integer)': {
+    sql: () => sql`SELECT expire_post_publish_leases('2000-01-01T00:00:00Z') AS r`,
+    check: (rows) => expect(scalar(rows)).toBe(0),
+  },
+  'mark_missed_posts(timestamp with time zone)': {
+    sql: () => sql`SELECT mark_missed_posts('2000-01-01T00:00:00Z') AS r`,
+    check: (rows) => expect(scalar(rows)).toBe(0),
+  },
+  'publish_retry_delay(integer,interval,interval,double precision)': {
+    sql: () => sql`SELECT extract(epoch FROM publish_retry_delay(1, interval '30 seconds', interval '1 hour', 0.5))::float8 AS r`,
+    check: (rows) => expect(Number(scalar(rows))).toBeGreaterThan(0),
+  },
+  'get_publishing_queue(uuid,timestamp with time zone)': {
+    sql: () => sql`SELECT platform FROM get_publishing_queue() ORDER BY platform`,
+    check: (rows) => expect(rows.map((r) => r.platform)).toEqual(['instagram', 'tiktok', 'youtube']),
+  },
   'get_top_content(character varying,integer,integer)': {
     sql: () => sql`SELECT post_id FROM get_top_content(NULL, 120, 50)`,
     check: (rows) => expect(rows.length).toBeGreaterThan(0),
@@ -353,7 +400,11 @@ describe('the read RPCs, as a signed-in user through the Data API', () => {
   it('anon and authenticated may execute none of the service_role functions (42501)', async () => {
     const fns = (await serviceRoleFunctions()).filter((f) => f.sig in CALLS);
     const readRpcs = fns.filter((f) => f.authenticated).map((f) => f.sig);
-    expect(readRpcs).toEqual(['get_top_content(character varying,integer,integer)', 'get_top_content_by_category(character varying,integer)']);
+    expect(readRpcs).toEqual([
+      'get_publishing_queue(uuid,timestamp with time zone)',
+      'get_top_content(character varying,integer,integer)',
+      'get_top_content_by_category(character varying,integer)',
+    ]);
     expect(fns.filter((f) => f.anon).map((f) => f.sig)).toEqual([]);
     const answers: { fn: string; who: string; code?: string; message: string }[] = [];
     for (const f of fns.filter((x) => !x.authenticated)) {

@@ -17,7 +17,7 @@ import {
 import { validateSegment } from '../src/queries/engagement/validate.js';
 import { useTestDb } from './support/db.js';
 import { fc, runs } from './support/property.js';
-import { createPublishedPost } from './support/fixtures.js';
+import { createPublishedPost, createUser } from './support/fixtures.js';
 import { withDatabase } from './support/server.js';
 
 const t = useTestDb();
@@ -34,7 +34,7 @@ async function countEvents(db: Db, where = sql`true`): Promise<number> {
 }
 
 beforeAll(async () => {
-  await t.db.execute(sql`INSERT INTO auth.users (id) VALUES (${USER})`);
+  await createUser(t.db, { id: USER });
   for (const [platform, ppid] of [
     ['instagram', 'ig_1'],
     ['instagram', 'ig_2'],
@@ -610,7 +610,7 @@ describe('on embedded PGlite', () => {
     db = await createEmbeddedDb();
     await migrate(db);
     const user = randomUUID();
-    await db.execute(sql`INSERT INTO auth.users (id) VALUES (${user})`);
+    await createUser(db, { id: user });
     const postId = await createPost(db, 'youtube', 'yt_embedded', user);
     const events: EngagementEventInput[] = [
       ...Array.from({ length: 30 }, (_, i) => ({

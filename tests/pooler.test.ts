@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { close, createDb, isTransactionPooler, queryRows, type Db } from '../src/db.js';
 import { recordEngagementEvents, type EngagementEventInput } from '../src/queries/index.js';
 import { useTestDb } from './support/db.js';
+import { createPublishedPost, createUser } from './support/fixtures.js';
 import { pgbouncerBinary, PGBOUNCER_MISSING, startPgBouncer, type PgBouncer } from './support/pooler.js';
 import { withDatabase } from './support/server.js';
 
@@ -81,14 +82,8 @@ describe.skipIf(missing !== null && !inCi)('through PgBouncer in transaction mod
     if (missing) throw new Error(`${missing}. CI (CI=true) must run these tests, not skip them.`);
     direct = withDatabase(inject('adminUrl'), t.name);
     bouncer = await startPgBouncer(inject('adminUrl'));
-    await t.db.execute(sql`INSERT INTO auth.users (id) VALUES (${user})`);
-    const [row] = await queryRows<{ id: string }>(
-      t.db,
-      sql`INSERT INTO social_posts (user_id, platform_id, media_type, platform_post_id, status, published_at)
-          SELECT ${user}, id, 'video', 'pooler_1', 'published', now() FROM social_platforms WHERE name = 'tiktok'
-          RETURNING id::text`,
-    );
-    postId = row!.id;
+    await createUser(t.db, { id: user });
+    postId = await createPublishedPost(t.db, 'tiktok', 'pooler_1', user);
   });
 
   afterAll(async () => {

@@ -1,35 +1,43 @@
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db.js';
+import { refreshPostAnalytics } from '../src/queries/analytics.js';
+import { recordEngagementEvents } from '../src/queries/engagement/index.js';
+import { recordTopicMentions } from '../src/queries/trends.js';
 import {
   contentTemplates,
   engagementEvents,
   insertConversionSchema,
   insertPostSchema,
+  insertWorkspaceSchema,
   postAnalytics,
   socialAccounts,
   socialConversions,
   socialPlatforms,
   socialPosts,
   trendingTopics,
+  workspaces,
 } from '../src/schema/index.js';
 import { useTestDb } from './support/db.js';
 import { pgError } from './support/errors.js';
+import { createAccount, createUser, workspaceOf } from './support/fixtures.js';
 
 const t = useTestDb();
-const userId = randomUUID();
+let userId: string;
+/** userId's workspace: every brand row of these tests is in it unless a test says otherwise. */
+let workspaceId: string;
 const platform: Record<string, number> = {};
 
 beforeAll(async () => {
-  await t.db.execute(sql`insert into auth.users (id, email) values (${userId}, 'coach@jmefit.test')`);
+  userId = await createUser(t.db, { email: 'coach@jmefit.test' });
+  workspaceId = await workspaceOf(t.db, userId);
   for (const p of await t.db.select().from(socialPlatforms)) platform[p.name] = p.id;
 });
 
 const post = (over: Partial<typeof socialPosts.$inferInsert> = {}) =>
   t.db
     .insert(socialPosts)
-    .values({ userId, platformId: platform.instagram!, mediaType: 'image', ...over })
+    .values({ workspaceId, userId, platformId: platform.instagram!, mediaType: 'image', ...over })
     .returning();
 
 describe('social_platforms', () => {
@@ -126,7 +134,7 @@ describe('social_posts rules', () => {
 
 describe('social_accounts', () => {
   it('is unique per platform and platform account id; followers are never negative', async () => {
-    const values = { userId, platformId: platform.instagram!, handle: 'jmefit', platformAccountId: '17841400000000001' };
+    const values = { workspaceId, userId, platformId: platform.instagram!, handle: 'jmefit', platformAccountId: '17841400000000001' };
     await t.db.insert(socialAccounts).values(values);
     expect((await pgError(t.db.insert(socialAccounts).values(values))).constraint_name).toBe('social_accounts_platform_account_key');
     await t.db.insert(socialAccounts).values({ ...values, platformId: platform.tiktok! });
@@ -244,7 +252,9 @@ describe('post_analytics, trending_topics, templates, conversions', () => {
       await tx.insert(trendingTopics).values({ topicName: 'zone2', platformId: platform.tiktok!, firstDetectedAt: new Date('2026-11-20T01:00:00Z') });
     });
     const dup = await pgError(topic('zone2', '2026-11-20T23:00:00Z'));
-    expect(dup.constraint_name).toBe('trending_topics_topic_platform_day_key');
+    expect(dup.constraint_name).toBe('trending_topics_scope_topic_platform_day_key');
+    // The key is per scope: the same topic and day in a workspace is another trend.
+    await t.db.insert(trendingTopics).values({ workspaceId, topicName: 'zone2', platformId: platform.tiktok!, firstDetectedAt: new Date('2026-11-20T23:00:00Z') });
   });
 
   it('growth above 999.99 % is stored; statuses and types are closed', async () => {
@@ -262,7 +272,7 @@ describe('post_analytics, trending_topics, templates, conversions', () => {
   });
 
   it('template rates stay in range', async () => {
-    const err = await pgError(t.db.insert(contentTemplates).values({ userId, name: 'Tip', successRate: 1.5 }));
+    const err = await pgError(t.db.insert(contentTemplates).values({ workspaceId, userId, name: 'Tip', successRate: 1.5 }));
     expect(err.constraint_name).toBe('content_templates_success_rate_range');
   });
 
@@ -278,10 +288,13 @@ describe('post_analytics, trending_topics, templates, conversions', () => {
       })
       .returning();
     expect(c!.timeToConversion).toBe('2 days 02:30:00');
-    const typed = await pgError(t.db.execute(sql`insert into social_conversions (conversion_type, time_to_conversion) values ('purchase', '1 hour')`));
+    const typed = await pgError(
+      t.db.execute(sql`insert into social_conversions (workspace_id, conversion_type, time_to_conversion) values (${workspaceId}, 'purchase', '1 hour')`),
+    );
     expect(typed.message).toMatch(/time_to_conversion/);
     const backwards = await pgError(
       t.db.insert(socialConversions).values({
+        workspaceId,
         conversionType: 'purchase',
         firstInteractionAt: new Date('2026-11-05T00:00:00Z'),
         conversionAt: new Date('2026-11-04T00:00:00Z'),
@@ -289,5 +302,122 @@ describe('post_analytics, trending_topics, templates, conversions', () => {
     );
     expect(backwards.constraint_name).toBe('social_conversions_interaction_before_conversion');
     expect(insertConversionSchema.safeParse({ conversionType: 'purchase', conversionValue: -5 }).success).toBe(false);
+  });
+});
+
+describe('workspaces', () => {
+  it('a slug is lower-case letters, digits and single hyphens, 2-63 characters, unique; a name is not blank', async () => {
+    const ws = (name: string, slug: string) => t.db.insert(workspaces).values({ name, slug });
+    await ws('Brand', 'brand-2026');
+    expect((await pgError(ws('Again', 'brand-2026'))).constraint_name).toBe('workspaces_slug_key');
+    for (const slug of ['Brand', 'brand_x', '-brand', 'brand-', 'bra--nd', 'b', 'ü-brand', 'brand x']) {
+      expect((await pgError(ws('Brand', slug))).constraint_name, slug).toBe('workspaces_slug_format');
+    }
+    expect((await pgError(ws('Brand', 'b'.repeat(64)))).code).toBe('22001'); // varchar(63)
+    expect((await pgError(ws('   ', 'blank-name'))).constraint_name).toBe('workspaces_name_not_blank');
+    // The zod schema says the same, with the field and the reason.
+    expect(insertWorkspaceSchema.safeParse({ name: 'Brand', slug: 'bra--nd' }).error!.issues.map((i) => i.path)).toEqual([['slug']]);
+    expect(insertWorkspaceSchema.safeParse({ name: ' ', slug: 'ok-slug' }).error!.issues.map((i) => i.path)).toEqual([['name']]);
+    expect(insertWorkspaceSchema.safeParse({ name: 'Brand', slug: 'ok-slug-2' }).success).toBe(true);
+  });
+
+  it("a post's account and template are in its workspace: a mix is refused on insert and on update", async () => {
+    const other = await workspaceOf(t.db, await createUser(t.db));
+    const theirAccount = await createAccount(t.db, userId, 'instagram', other);
+    const [theirTemplate] = await t.db.insert(contentTemplates).values({ workspaceId: other, userId, name: 'Theirs' }).returning();
+    const account = await pgError(post({ accountId: theirAccount }));
+    expect(account).toMatchObject({ code: '23503', column_name: 'account_id' });
+    expect(account.message).toBe(`social_posts.account_id: account ${theirAccount} is not in workspace ${workspaceId}`);
+    const template = await pgError(post({ templateId: theirTemplate!.id }));
+    expect(template).toMatchObject({ code: '23503', column_name: 'template_id' });
+    expect(template.message).toBe(`social_posts.template_id: template ${theirTemplate!.id} is not in workspace ${workspaceId}`);
+
+    const [mine] = await post();
+    const byId = eq(socialPosts.id, mine!.id);
+    expect(await pgError(t.db.update(socialPosts).set({ accountId: theirAccount }).where(byId))).toMatchObject({ code: '23503', column_name: 'account_id' });
+    expect(await pgError(t.db.update(socialPosts).set({ templateId: theirTemplate!.id }).where(byId))).toMatchObject({
+      code: '23503',
+      column_name: 'template_id',
+    });
+    // Their own account and template are fine.
+    const ownAccount = await createAccount(t.db, userId, 'instagram', workspaceId);
+    const [ownTemplate] = await t.db.insert(contentTemplates).values({ workspaceId, userId, name: 'Ours' }).returning();
+    await t.db.update(socialPosts).set({ accountId: ownAccount, templateId: ownTemplate!.id }).where(byId);
+  });
+
+  it("no post, account or template moves to another workspace, nor does a post's workspace change with its account", async () => {
+    const other = await workspaceOf(t.db, await createUser(t.db));
+    const accountId = await createAccount(t.db, userId, 'tiktok', workspaceId);
+    const [template] = await t.db.insert(contentTemplates).values({ workspaceId, userId, name: 'Stays' }).returning();
+    const [p] = await post({ accountId });
+    for (const [table, id] of [
+      ['social_posts', p!.id],
+      ['social_accounts', accountId],
+      ['content_templates', template!.id],
+    ] as const) {
+      const err = await pgError(t.db.execute(sql`UPDATE ${sql.identifier(table)} SET workspace_id = ${other}::uuid WHERE id = ${id}::uuid`));
+      expect(err, table).toMatchObject({ code: '23514', column_name: 'workspace_id' });
+      expect(err.message, table).toMatch(new RegExp(`^${table}\\.workspace_id: a (post|row) cannot move to another workspace`));
+    }
+    const [still] = await t.db.select({ ws: socialPosts.workspaceId }).from(socialPosts).where(eq(socialPosts.id, p!.id));
+    expect(still!.ws).toBe(workspaceId);
+  });
+
+  it('a post inserted without workspace_id takes its account\'s (else its template\'s); with neither it is refused by name', async () => {
+    const other = await workspaceOf(t.db, await createUser(t.db));
+    const accountId = await createAccount(t.db, userId, 'instagram', other);
+    const [template] = await t.db.insert(contentTemplates).values({ workspaceId: other, userId, name: 'From template' }).returning();
+    const bare = (over: Partial<typeof socialPosts.$inferInsert>) =>
+      t.db.insert(socialPosts).values({ userId, platformId: platform.instagram!, mediaType: 'image', ...over }).returning();
+    expect((await bare({ accountId }))[0]!.workspaceId).toBe(other);
+    expect((await bare({ templateId: template!.id }))[0]!.workspaceId).toBe(other);
+    const none = await pgError(bare({}));
+    expect(none).toMatchObject({ code: '23502', column_name: 'workspace_id' });
+    expect(none.message).toBe('social_posts.workspace_id: required (no account or template to take it from)');
+  });
+
+  it("derived rows are their post's workspace's: events (TS, RPC, plain insert), analytics, conversions, mentions", async () => {
+    const owner = await createUser(t.db);
+    const ws = await workspaceOf(t.db, owner);
+    const published = new Date(Date.now() - 3 * 3_600_000);
+    const [p] = await t.db
+      .insert(socialPosts)
+      .values({ workspaceId: ws, userId: owner, platformId: platform.instagram!, mediaType: 'image', status: 'published', publishedAt: published, platformPostId: 'ws-derived', hashtags: ['derivedtag'] })
+      .returning();
+    const postId = p!.id;
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    const ts = await recordEngagementEvents(t.db, [{ postId, eventType: 'like', eventTimestamp: at, platformEventId: 'ws-ts' }]);
+    expect(ts.inserted).toBe(1);
+    const rpc = JSON.stringify([
+      { platform: 'instagram', platformPostId: 'ws-derived', eventType: 'comment', eventTimestamp: at, platformEventId: 'ws-rpc', eventMetadata: { text: '#DerivedComment' } },
+    ]);
+    await t.db.execute(sql`SELECT record_engagement_events(${rpc}::json)`);
+    await t.db.execute(sql`INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type) VALUES (${postId}::uuid, ${at}::timestamptz, 77, 'save')`);
+    await refreshPostAnalytics(t.db);
+    await t.db.insert(socialConversions).values({ postId, conversionType: 'purchase', conversionValue: 10, conversionAt: new Date() });
+    await recordTopicMentions(t.db, [{ topic: 'derivedfeed', platformId: platform.instagram!, mentionedAt: new Date(at), sourceRef: 'ws-feed', postId }]);
+    await t.db.execute(sql`SELECT record_comment_hashtags()`);
+
+    const rows = await queryRows<{ tbl: string; n: number; ws: string[] }>(
+      t.db,
+      sql`SELECT tbl, count(*)::int AS n, array_agg(DISTINCT coalesce(ws::text, 'NULL')) AS ws FROM (
+            SELECT 'engagement_events' AS tbl, workspace_id AS ws FROM engagement_events WHERE post_id = ${postId}::uuid
+            UNION ALL SELECT 'post_analytics', workspace_id FROM post_analytics WHERE post_id = ${postId}::uuid
+            UNION ALL SELECT 'post_latest_analytics', workspace_id FROM post_latest_analytics WHERE post_id = ${postId}::uuid
+            UNION ALL SELECT 'social_conversions', workspace_id FROM social_conversions WHERE post_id = ${postId}::uuid
+            UNION ALL SELECT 'post_conversion_totals', workspace_id FROM post_conversion_totals WHERE post_id = ${postId}::uuid
+            UNION ALL SELECT 'topic_mentions:' || source, workspace_id FROM topic_mentions WHERE post_id = ${postId}::uuid
+          ) x GROUP BY tbl ORDER BY tbl`,
+    );
+    expect(rows).toEqual([
+      { tbl: 'engagement_events', n: 3, ws: [ws] },
+      { tbl: 'post_analytics', n: 1, ws: [ws] },
+      { tbl: 'post_conversion_totals', n: 1, ws: [ws] },
+      { tbl: 'post_latest_analytics', n: 1, ws: [ws] },
+      { tbl: 'social_conversions', n: 1, ws: [ws] },
+      { tbl: 'topic_mentions:comment', n: 1, ws: [ws] },
+      { tbl: 'topic_mentions:external', n: 1, ws: [ws] },
+      { tbl: 'topic_mentions:own_post', n: 1, ws: [ws] },
+    ]);
   });
 });

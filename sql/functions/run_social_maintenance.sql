@@ -1,4 +1,5 @@
--- Everything, in dependency order: partitions before rollups (events need a month to land in),
+-- Everything, in dependency order: publishing's expired leases (unknown) and late posts (missed),
+-- partitions before rollups (events need a month to land in),
 -- rollups before trends and the dashboard views that read them, trend mentions pruned after the
 -- detection that reads them (it keeps 14 days, detection reads 2), archiving last, since its ACCESS
 -- EXCLUSIVE lock on engagement_events lasts until this transaction ends. Each step is isolated.
@@ -19,6 +20,9 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
+  -- Publishing first: cheap, and a stuck post is what users notice soonest.
+  steps := steps || social_maintenance_step('expire_post_publish_leases', 'expire_post_publish_leases()');
+  steps := steps || social_maintenance_step('mark_missed_posts', 'mark_missed_posts()');
   steps := steps || social_maintenance_step('ensure_engagement_partitions', 'ensure_engagement_partitions(3)');
   steps := steps || social_maintenance_step('refresh_post_analytics', 'refresh_post_analytics()');
   steps := steps || social_maintenance_step('detect_trending_topics', 'detect_trending_topics()');

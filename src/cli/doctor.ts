@@ -4,6 +4,7 @@ import { queryRows, type Db } from '../db.js';
 import { migrationsFolder, releasedMigrationHashes } from '../migrate.js';
 import { ADVISOR_LEVEL, type AdvisorLint } from '../queries/advisor.js';
 import { auditSecurity } from '../queries/security.js';
+import { checkPublishingQueue } from './doctor-publishing.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -29,7 +30,7 @@ const MAINTAIN = 'run `social-db maintain` (or the pg_cron job) to create partit
  * The health checks of `social-db doctor`. Read-only: nothing is changed. Unhealthy (`fail`): pending
  * or foreign migrations, the current or next month without a partition, rows waiting in the DEFAULT
  * partition, a table without row-level security. `warn` only: no pg_cron, fewer partitions ahead
- * than maintenance keeps, dead-letter rows waiting for a replay.
+ * than maintenance keeps, dead-letter rows waiting for a replay. Publishing: see checkPublishingQueue.
  */
 export async function runDoctor(db: Db): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
@@ -42,6 +43,7 @@ export async function runDoctor(db: Db): Promise<DoctorReport> {
     checks.push(await checkDefaultPartition(db));
   }
   checks.push(await checkDeadLetters(db));
+  if (schemaReady) checks.push(await checkPublishingQueue(db));
   checks.push(await checkRowLevelSecurity(db));
   if (schemaReady) checks.push(await checkSecurityAudit(db));
   return { healthy: checks.every((c) => c.status !== 'fail'), checks };

@@ -10,3 +10,4 @@ export * from './security.js';
 export * from './advisor.js';
 export * from './analytics.js';
 export * from './workspaces.js';
+export * from './publishing/index.js';

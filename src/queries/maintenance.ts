@@ -112,6 +112,8 @@ export async function archiveOldEngagementEvents(db: Db, opts: ArchiveOptions = 
 }
 
 export const MAINTENANCE_STEPS = [
+  'expire_post_publish_leases',
+  'mark_missed_posts',
   'ensure_engagement_partitions',
   'refresh_post_analytics',
   'detect_trending_topics',

@@ -8,4 +8,5 @@ export * from './analytics.js';
 export * from './trends.js';
 export * from './conversions.js';
 export * from './dashboard.js';
+export * from './publishing.js';
 export * from './relations.js';

@@ -4,6 +4,7 @@ import {
   check,
   index,
   integer,
+  interval,
   jsonb,
   pgTable,
   text,
@@ -22,7 +23,12 @@ import { socialAccounts } from './accounts.js';
 import { contentTemplates } from './templates.js';
 import { workspaces } from './workspaces.js';
 
-export const POST_STATUSES = ['draft', 'scheduled', 'publishing', 'published', 'failed'] as const;
+/**
+ * The publishing state machine (docs/publishing.md), enforced by the trigger social_posts_publish_state:
+ * draft -> pending_approval -> scheduled -> publishing -> published; publishing -> failed | scheduled
+ * (retry) | unknown; unknown -> published | scheduled (reconciled); scheduled -> missed (too late).
+ */
+export const POST_STATUSES = ['draft', 'pending_approval', 'scheduled', 'publishing', 'published', 'failed', 'unknown', 'missed'] as const;
 export const MEDIA_TYPES = ['image', 'video', 'carousel', 'story', 'reel'] as const;
 export const CONTENT_CATEGORIES = [
   'workout',
@@ -82,6 +88,21 @@ export const socialPosts = pgTable(
     publishedAt: timestamp('published_at', { withTimezone: true }),
     publishAttempts: integer('publish_attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** The IANA zone the post was scheduled in (schedulePost), for showing its local time again. */
+    scheduledTimeZone: varchar('scheduled_time_zone', { length: 64 }),
+    /** How late it may still go out, else `missed`; NULL: the workspace's publish_max_lateness. */
+    maxLateness: interval('max_lateness'),
+    /**
+     * When a claim may take it (scheduled only): scheduled_at, a retry's time, or when its account's
+     * limit allows. Kept by the publishing functions and the state trigger.
+     */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** Why a due post still waits (an account's rate limit or spacing); NULL otherwise. */
+    publishWaitReason: text('publish_wait_reason'),
+    // The current claim (publishing, or unknown after its lease ran out): written by claim_due_posts only.
+    claimToken: uuid('claim_token'),
+    claimedBy: varchar('claimed_by', { length: 100 }),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
 
     contentCategory: varchar('content_category', { length: 50 }),
     targetAudience: varchar('target_audience', { length: 50 }),
@@ -107,10 +128,22 @@ export const socialPosts = pgTable(
     index('idx_published_posts_category')
       .on(t.contentCategory, t.publishedAt.desc())
       .where(sql`${t.status} = 'published'`),
-    // The publishing queue: due scheduled posts only.
-    index('idx_social_posts_scheduled_queue')
-      .on(t.scheduledAt)
+    // The publishing queue: a claim reads due scheduled posts only, in due order.
+    index('idx_social_posts_due')
+      .on(t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'scheduled'`),
+    // Leases that ran out (claims and maintenance turn them unknown).
+    index('idx_social_posts_leases')
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'publishing'`),
+    // The queue's health per workspace (getPublishingQueue): only the statuses that need attention.
+    index('idx_social_posts_workspace_queue')
+      .on(t.workspaceId, t.status)
+      .where(sql`${t.status} IN ('pending_approval', 'scheduled', 'publishing', 'unknown', 'failed', 'missed')`),
+    // nextPostingSlot: an account's booked times.
+    index('idx_social_posts_account_scheduled')
+      .on(t.accountId, t.scheduledAt)
+      .where(sql`${t.accountId} IS NOT NULL`),
     check('social_posts_status_valid', oneOf(t.status, POST_STATUSES)),
     check('social_posts_media_type_valid', oneOf(t.mediaType, MEDIA_TYPES)),
     check('social_posts_content_category_valid', oneOf(t.contentCategory, CONTENT_CATEGORIES)),
@@ -122,6 +155,12 @@ export const socialPosts = pgTable(
     check('social_posts_published_has_published_at', sql`${t.status} <> 'published' OR ${t.publishedAt} IS NOT NULL`),
     check('social_posts_scheduled_has_scheduled_at', sql`${t.status} <> 'scheduled' OR ${t.scheduledAt} IS NOT NULL`),
     check('social_posts_publish_attempts_nonnegative', sql`${t.publishAttempts} >= 0`),
+    check('social_posts_scheduled_next_attempt_set', sql`${t.status} <> 'scheduled' OR ${t.nextAttemptAt} IS NOT NULL`),
+    check(
+      'social_posts_claim_while_publishing',
+      sql`${t.status} NOT IN ('publishing', 'unknown') OR (${t.claimToken} IS NOT NULL AND ${t.claimedBy} IS NOT NULL AND ${t.leaseExpiresAt} IS NOT NULL)`,
+    ),
+    check('social_posts_max_lateness_positive', sql`${t.maxLateness} > interval '0'`),
     check(
       'social_posts_hashtags_format',
       sql`array_position(${t.hashtags}, NULL) IS NULL AND array_to_string(${t.hashtags}, '|') !~ '[#[:space:]]' AND array_position(${t.hashtags}, '') IS NULL`,

@@ -1,6 +1,7 @@
 // Publishing (issue 16, docs/publishing.md): scheduling in local time, claiming, outcomes,
 // reconciliation, the worker loop, slots and the queue's health.
 export * from './timezone.js';
+export * from './errors.js';
 export * from './claim.js';
 export * from './outcome.js';
 export * from './schedule.js';

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../../db.js';
 import { parseInput, toDate, toDateOrNull } from '../_input.js';
-import { msInterval, rethrowClaimError, rethrowStateError } from './claim.js';
+import { msInterval, rethrowClaimError, rethrowStateError } from './_sql.js';
 
 // Reporting what became of a claimed post: typed wrappers of complete_post_publish,
 // fail_post_publish, extend_post_lease, mark_post_publish_unknown and reconcile_post_publish. Every

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../../db.js';
 import { num, parseInput, toDateOrNull } from '../_input.js';
-import { intervalMs } from './claim.js';
+import { intervalMs } from './_sql.js';
 
 // getPublishingQueue: what the publishing queue looks like per platform (SQL get_publishing_queue,
 // which the app may also call through the Data API; RLS limits it to the caller's workspaces).

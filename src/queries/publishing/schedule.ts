@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../../db.js';
 import { InvalidInputError, parseInput, toDate } from '../_input.js';
-import { msInterval, rethrowStateError } from './claim.js';
+import { msInterval, rethrowStateError } from './_sql.js';
 import { instantToLocalTime, isTimeZone, localTimeToInstant } from './timezone.js';
 
 // Scheduling: a local time and an IANA zone in, an instant stored (with the zone, for display). The

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db } from '../../db.js';
 import { InvalidInputError, num, numOrNull, parseInput, toDate } from '../_input.js';
-import { intervalMs } from './claim.js';
+import { intervalMs } from './_sql.js';
 import { instantToLocalTime, resolveLocalTime } from './timezone.js';
 
 // nextPostingSlot: the next free posting slot of an account, preferring the local hours at which the

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db.js';
 import { parseInput } from '../_input.js';
-import { claimDuePosts, StaleClaimError, type ClaimedPost } from './claim.js';
+import { claimDuePosts, type ClaimedPost } from './claim.js';
+import { StaleClaimError } from './errors.js';
 import { completePostPublish, extendPostLease, failPostPublish, markPostPublishUnknown, retryPolicySchema } from './outcome.js';
 
 // runPublishWorker: claims due posts, hands each to the app's `publish` (the package has no platform

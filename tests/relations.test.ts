@@ -1,32 +1,34 @@
-import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accountFollowerHistory, contentTemplates, socialAccounts, socialPlatforms, socialPosts } from '../src/schema/index.js';
 import { useTestDb } from './support/db.js';
+import { createUser, workspaceOf } from './support/fixtures.js';
 
 // The relations live in src/schema/relations.ts, apart from their tables: db.query.* must still see
 // every one of them through the schema object createDb passes to Drizzle.
 
 const t = useTestDb();
-const userId = randomUUID();
+let userId: string;
+let workspaceId: string;
 let postId: string;
 let accountId: string;
 let templateId: string;
 
 beforeAll(async () => {
-  await t.db.execute(sql`insert into auth.users (id, email) values (${userId}, 'relations@jmefit.test')`);
+  userId = await createUser(t.db, { email: 'relations@jmefit.test' });
+  workspaceId = await workspaceOf(t.db, userId);
   const [instagram] = await t.db.select().from(socialPlatforms).where(eq(socialPlatforms.name, 'instagram'));
   const [account] = await t.db
     .insert(socialAccounts)
-    .values({ userId, platformId: instagram!.id, handle: 'jmefit', platformAccountId: 'relations-1' })
+    .values({ workspaceId, userId, platformId: instagram!.id, handle: 'jmefit', platformAccountId: 'relations-1' })
     .returning();
   accountId = account!.id;
   await t.db.insert(accountFollowerHistory).values({ accountId, recordedOn: '2026-11-20', followerCount: 1200 });
-  const [template] = await t.db.insert(contentTemplates).values({ userId, name: 'leg day', platformId: instagram!.id }).returning();
+  const [template] = await t.db.insert(contentTemplates).values({ workspaceId, userId, name: 'leg day', platformId: instagram!.id }).returning();
   templateId = template!.id;
   const [post] = await t.db
     .insert(socialPosts)
-    .values({ userId, platformId: instagram!.id, accountId, templateId, mediaType: 'image' })
+    .values({ workspaceId, userId, platformId: instagram!.id, accountId, templateId, mediaType: 'image' })
     .returning();
   postId = post!.id;
 });
@@ -55,5 +57,20 @@ describe('Drizzle relations (db.query)', () => {
       with: { posts: { columns: { id: true } }, platform: true },
     });
     expect(template?.posts).toEqual([{ id: postId }]);
+  });
+
+  it('a post, an account and a template reach their workspace, and a workspace its rows and members', async () => {
+    const post = await t.db.query.socialPosts.findFirst({ where: eq(socialPosts.id, postId), with: { workspace: true } });
+    expect(post?.workspace.id).toBe(workspaceId);
+    const account = await t.db.query.socialAccounts.findFirst({ where: eq(socialAccounts.id, accountId), with: { workspace: true } });
+    expect(account?.workspace.id).toBe(workspaceId);
+    const workspace = await t.db.query.workspaces.findFirst({
+      where: (w, { eq: equals }) => equals(w.id, workspaceId),
+      with: { posts: { columns: { id: true } }, accounts: { columns: { id: true } }, templates: { columns: { id: true } }, members: true },
+    });
+    expect(workspace?.posts).toEqual([{ id: postId }]);
+    expect(workspace?.accounts).toEqual([{ id: accountId }]);
+    expect(workspace?.templates).toEqual([{ id: templateId }]);
+    expect(workspace?.members.map((m) => [m.userId, m.role])).toEqual([[userId, 'owner']]);
   });
 });

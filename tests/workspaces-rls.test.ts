@@ -6,12 +6,18 @@ import { pgErrorOf } from '../src/pg-error.js';
 import { anonKey, asApi, authenticatorDb, serviceKey, signedIn, type ApiWho } from './support/api.js';
 import { useTestDb } from './support/db.js';
 import {
+  count,
+  inBatches,
   markdownTable,
+  packageRelations,
+  rowsOf,
+  sorted,
   PRINCIPALS,
   ROLES,
   seedTwoWorkspaces,
   TABLE_SPECS,
   type Principal,
+  type Relation,
   type Role,
   type Seed,
   type Ws,
@@ -69,35 +75,10 @@ let api: PostgresDb;
 let seed: Seed;
 let relations: Relation[];
 
-interface Relation {
-  name: string;
-  /** MATRIX key: the relation, or `<parent>_*` for a partition (reachable by its own name). */
-  key: string;
-  kind: string;
-  /** The column that says whose a row is: workspace_id (id for workspaces), or null. */
-  scope: string | null;
-  nullableScope: boolean;
-  /** Its first column (what a write to a table without a spec sets to itself). */
-  first: string;
-}
-
 beforeAll(async () => {
   api = authenticatorDb(t.url, 8);
   seed = await seedTwoWorkspaces(t.db);
-  relations = await queryRows<Relation & Record<string, unknown>>(
-    t.db,
-    sql`SELECT c.relname AS name, c.relkind::text AS kind,
-               CASE WHEN c.relispartition THEN (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-                                                 WHERE i.inhrelid = c.oid) || '_*' ELSE c.relname END AS key,
-               CASE WHEN c.relname = 'workspaces' THEN 'id' ELSE a.attname END AS scope,
-               coalesce(NOT a.attnotnull, false) AS "nullableScope",
-               (SELECT f.attname FROM pg_attribute f WHERE f.attrelid = c.oid AND f.attnum = 1) AS first
-        FROM pg_class c
-        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped
-        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-        ORDER BY c.relname`,
-  );
+  relations = await packageRelations(t.db);
 }, 60_000);
 afterAll(async () => {
   if (api) await close(api);
@@ -119,24 +100,23 @@ const isStaff = (p: Principal) => p !== 'customer' && p !== 'anon';
  */
 const DENIED = ['42501', '23503'];
 type Outcome = { n: number } | { code: string; message: string };
-/** One API request as `p`, rolled back: `work`'s number, or the refusal's SQLSTATE and message. */
+/**
+ * One API request as `p`, rolled back: `work`'s number, or the refusal's SQLSTATE and message.
+ * Attempts run 8 at a time and every one is rolled back, so one that two concurrent cascades
+ * deadlocked (40P01) is simply made again, as a client would.
+ */
 async function attempt(p: Principal | 'service', work: (tx: Db) => Promise<number>): Promise<Outcome> {
-  try {
-    return { n: await asApi(api, p === 'service' ? serviceKey : who(p), work, { rollback: true }) };
-  } catch (err) {
-    const e = pgErrorOf(err);
-    return { code: e.code ?? 'none', message: e.message ?? String(err) };
+  for (let tries = 1; ; tries++) {
+    try {
+      return { n: await asApi(api, p === 'service' ? serviceKey : who(p), work, { rollback: true }) };
+    } catch (err) {
+      const e = pgErrorOf(err);
+      if (e.code === '40P01' && tries < 5) continue;
+      return { code: e.code ?? 'none', message: e.message ?? String(err) };
+    }
   }
 }
-const count = async (db: Db, query: SQL) => Number((await queryRows<{ n: number }>(db, query))[0]!.n);
 const asService = (tx: Db) => tx.execute(sql`SET LOCAL ROLE service_role`);
-const rowsOf = (r: unknown) => (r as { count: number }).count;
-/** Runs attempts 8 at a time (the pool's size). */
-async function inBatches<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < jobs.length; i += 8) out.push(...(await Promise.all(jobs.slice(i, i + 8).map((j) => j()))));
-  return out;
-}
 const targets = (r: Relation): (Ws | null)[] => (r.scope ? [seed.W, seed.X] : [null]);
 /** May `p` do `op` on `r`'s rows of `ws` (null: a table without workspaces)? */
 function allowed(p: Principal, r: Relation, op: string, ws: Ws | null): boolean {
@@ -144,7 +124,6 @@ function allowed(p: Principal, r: Relation, op: string, ws: Ws | null): boolean 
   const role = roleIn(p, ws);
   return role !== null && cell(r.key, role).includes(op);
 }
-const sorted = (o: Record<string, number> | string) => (typeof o === 'string' ? o : Object.fromEntries(Object.entries(o).sort()));
 const label = (ws: Ws | null) => (ws === seed.W ? 'W' : ws === seed.X ? 'X' : 'rows');
 const refusal = (o: Outcome) => ('code' in o ? `${o.code} ${o.message}` : `${o.n} rows`);
 

@@ -310,6 +310,49 @@ export const TABLE_SPECS: Record<string, TableSpec> = {
   },
 };
 
+/** A relation of the package's public schema, as the matrix test sees it. */
+export interface Relation {
+  name: string;
+  /** MATRIX key: the relation, or `<parent>_*` for a partition (reachable by its own name). */
+  key: string;
+  kind: string;
+  /** The column that says whose a row is: workspace_id (id for workspaces), or null. */
+  scope: string | null;
+  nullableScope: boolean;
+  /** Its first column (what a write to a table without a spec sets to itself). */
+  first: string;
+}
+
+/** Every table, partition, view and materialized view of public (extension members aside), from the catalog. */
+export function packageRelations(db: Db): Promise<Relation[]> {
+  return queryRows<Relation & Record<string, unknown>>(
+    db,
+    sql`SELECT c.relname AS name, c.relkind::text AS kind,
+               CASE WHEN c.relispartition THEN (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+                                                 WHERE i.inhrelid = c.oid) || '_*' ELSE c.relname END AS key,
+               CASE WHEN c.relname = 'workspaces' THEN 'id' ELSE a.attname END AS scope,
+               coalesce(NOT a.attnotnull, false) AS "nullableScope",
+               (SELECT f.attname FROM pg_attribute f WHERE f.attrelid = c.oid AND f.attnum = 1) AS first
+        FROM pg_class c
+        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+        ORDER BY c.relname`,
+  );
+}
+
+export const count = async (db: Db, query: SQL) => Number((await queryRows<{ n: number }>(db, query))[0]!.n);
+/** Rows a write changed (postgres.js reports it as `count`). */
+export const rowsOf = (r: unknown) => (r as { count: number }).count;
+export const sorted = (o: Record<string, number> | string) => (typeof o === 'string' ? o : Object.fromEntries(Object.entries(o).sort()));
+
+/** Runs jobs 8 at a time (the matrix's pool size). */
+export async function inBatches<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < jobs.length; i += 8) out.push(...(await Promise.all(jobs.slice(i, i + 8).map((j) => j()))));
+  return out;
+}
+
 /** `| table | rows | viewer | ... |` rows of the markdown table under `heading` in `markdown`, cells trimmed, backticks dropped. */
 export function markdownTable(markdown: string, heading: string): string[][] {
   const start = markdown.indexOf(heading);

@@ -56,6 +56,9 @@ BEGIN
       ('social-refresh-daily-platform-metrics', '20 2 * * *', 'SELECT refresh_daily_platform_metrics()'),
       ('social-refresh-template-performance', '25 2 * * *', 'SELECT refresh_template_performance()'),
       ('social-refresh-engaged-users', '30 2 * * *', 'SELECT refresh_engaged_users()'),
+      -- Publishing: expired leases become unknown and late posts missed within a minute, even while
+      -- no worker claims (claims do the same for what they read).
+      ('social-publishing-maintenance', '* * * * *', 'SELECT expire_post_publish_leases(), mark_missed_posts()'),
       ('social-archive-engagement-events', '40 3 1 * *',
         format('SELECT count(*) FROM archive_old_engagement_events(%L::interval)', retention))
     ) AS v(job_name, schedule, command)

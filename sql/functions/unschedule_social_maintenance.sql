@@ -17,7 +17,8 @@ BEGIN
     WHERE jobname = ANY (ARRAY['social-ensure-partitions', 'social-refresh-post-analytics', 'social-detect-trending-topics',
                                'social-prune-topic-mentions',
                                'social-refresh-daily-platform-metrics', 'social-refresh-template-performance',
-                               'social-refresh-engaged-users', 'social-archive-engagement-events'])
+                               'social-refresh-engaged-users', 'social-archive-engagement-events',
+                               'social-publishing-maintenance'])
       AND username = current_user
     ORDER BY jobname
   $q$

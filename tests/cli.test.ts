@@ -8,6 +8,7 @@ import { close, createDb, queryRows } from '../src/db.js';
 import { migrationsFolder } from '../src/migrate.js';
 import { runCli as cli, spawnCli } from './support/cli.js';
 import { createTestDatabase, dropTestDatabase, useEmptyDatabases, useTestDb } from './support/db.js';
+import { createUser, workspaceOf } from './support/fixtures.js';
 import { withDatabase } from './support/server.js';
 
 const t = useTestDb();
@@ -118,9 +119,11 @@ describe('social-db doctor', () => {
     const broken = await createTestDatabase({ max: 1 });
     try {
       // Rows of a month that has no partition wait in the DEFAULT partition.
+      const workspace = await workspaceOf(broken.db, await createUser(broken.db));
       await broken.db.execute(sql`
-        INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
-        VALUES (gen_random_uuid(), '1999-01-15T12:00:00Z', 1, 'like'), (gen_random_uuid(), '1999-01-16T12:00:00Z', 2, 'view')`);
+        INSERT INTO engagement_events (post_id, workspace_id, event_timestamp, event_key, event_type)
+        VALUES (gen_random_uuid(), ${workspace}::uuid, '1999-01-15T12:00:00Z', 1, 'like'),
+               (gen_random_uuid(), ${workspace}::uuid, '1999-01-16T12:00:00Z', 2, 'view')`);
       const waiting = await cli(['doctor', '--database-url', broken.url]);
       expect(waiting.code).toBe(1);
       expect(waiting.stdout).toMatch(/FAIL\s+DEFAULT partition\s+2 row\(s\) waiting in engagement_events_default \(1999-01: 2\)/);
@@ -145,8 +148,11 @@ describe('social-db doctor', () => {
       expect(r.stdout).toMatch(/FAIL\s+DEFAULT partition/);
       expect(r.stdout).toMatch(/FAIL\s+row-level security\s+1 of \d+ tables without RLS: post_analytics/);
       expect(r.stdout).toContain('social-db maintain');
-      // The table without RLS is also a Security Advisor finding (three lints name it).
-      expect(r.stdout).toMatch(/FAIL\s+security audit\s+3 finding\(s\): rls_disabled: public.post_analytics/);
+      // The table without RLS is also a finding of the audit and of the Security Advisor's lints.
+      expect(r.stdout).toMatch(/FAIL\s+security audit\s+\d+ finding\(s\): rls_disabled: public.post_analytics;/);
+      for (const lint of ['rls_disabled_in_public', 'policy_exists_rls_disabled']) {
+        expect(r.stdout).toContain(`${lint}: public.post_analytics`);
+      }
       expect(r.stdout).toContain('UNHEALTHY: 4 problems');
 
       // The way back: maintain creates the partition and moves the waiting rows into their month.

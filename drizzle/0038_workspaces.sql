@@ -50,7 +50,7 @@ CREATE OR REPLACE FUNCTION social_private.member_workspaces(min_role text)
  RETURNS uuid[]
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO ''
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT coalesce(array_agg(m.workspace_id ORDER BY m.workspace_id), '{}'::uuid[])
   FROM public.workspace_members m
@@ -224,10 +224,12 @@ $function$;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION public.social_posts_workspace() FROM PUBLIC, anon, authenticated, service_role;
 --> statement-breakpoint
--- sql/functions/keep_workspace_id.sql
--- Trigger on social_accounts and content_templates (BEFORE UPDATE OF workspace_id): a row stays in its
--- workspace. Moving an account would leave its posts (and their analytics) in the old one.
-CREATE OR REPLACE FUNCTION public.keep_workspace_id()
+-- sql/functions/keep_workspace_and_author.sql
+-- Trigger on social_accounts, content_templates and social_posts (BEFORE UPDATE OF workspace_id,
+-- user_id): a row stays in its workspace and keeps its author. Moving an account would leave its posts
+-- (and their analytics) in the old workspace; the update policies see only the new row, so without
+-- this an editor could make anyone, a customer included, the author of a post.
+CREATE OR REPLACE FUNCTION public.keep_workspace_and_author()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'public', 'pg_temp'
@@ -237,11 +239,15 @@ BEGIN
     RAISE EXCEPTION '%.workspace_id: a row cannot move to another workspace', TG_TABLE_NAME
       USING ERRCODE = 'check_violation', COLUMN = 'workspace_id';
   END IF;
+  IF NEW.user_id IS DISTINCT FROM OLD.user_id AND NEW.user_id IS NOT NULL THEN
+    RAISE EXCEPTION '%.user_id: the author of a row does not change', TG_TABLE_NAME
+      USING ERRCODE = 'check_violation', COLUMN = 'user_id';
+  END IF;
   RETURN NEW;
 END
 $function$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION public.keep_workspace_id() FROM PUBLIC, anon, authenticated, service_role;
+REVOKE ALL ON FUNCTION public.keep_workspace_and_author() FROM PUBLIC, anon, authenticated, service_role;
 --> statement-breakpoint
 -- sql/functions/fill_workspace_id_from_post.sql
 -- Trigger (BEFORE INSERT, WHEN NEW.workspace_id IS NULL) on the tables derived from posts: events,
@@ -312,6 +318,8 @@ BEGIN
              sum(d.sign)::int AS posts, sum(d.sign * d.rate) AS rate_sum
       FROM delta d
       WHERE d.published_at IS NOT NULL AND d.platform_id IS NOT NULL AND d.rate IS NOT NULL
+        -- A workspace being deleted: its cells went with it (this is its cascade); nothing to apply.
+        AND EXISTS (SELECT 1 FROM workspaces w WHERE w.id = d.workspace_id)
       GROUP BY 1, 2, 3, 4
     ),
     changed AS (
@@ -949,11 +957,14 @@ CREATE TRIGGER workspaces_set_updated_at BEFORE UPDATE ON workspaces FOR EACH RO
 CREATE TRIGGER social_posts_workspace BEFORE INSERT OR UPDATE OF workspace_id, account_id, template_id ON social_posts
   FOR EACH ROW EXECUTE FUNCTION social_posts_workspace();
 --> statement-breakpoint
-CREATE TRIGGER social_accounts_keep_workspace BEFORE UPDATE OF workspace_id ON social_accounts
-  FOR EACH ROW EXECUTE FUNCTION keep_workspace_id();
+CREATE TRIGGER social_accounts_keep_workspace_and_author BEFORE UPDATE OF workspace_id, user_id ON social_accounts
+  FOR EACH ROW EXECUTE FUNCTION keep_workspace_and_author();
 --> statement-breakpoint
-CREATE TRIGGER content_templates_keep_workspace BEFORE UPDATE OF workspace_id ON content_templates
-  FOR EACH ROW EXECUTE FUNCTION keep_workspace_id();
+CREATE TRIGGER content_templates_keep_workspace_and_author BEFORE UPDATE OF workspace_id, user_id ON content_templates
+  FOR EACH ROW EXECUTE FUNCTION keep_workspace_and_author();
+--> statement-breakpoint
+CREATE TRIGGER social_posts_keep_workspace_and_author BEFORE UPDATE OF workspace_id, user_id ON social_posts
+  FOR EACH ROW EXECUTE FUNCTION keep_workspace_and_author();
 --> statement-breakpoint
 -- Writers that leave workspace_id out get the post's; bulk ingestion names it and skips the lookup.
 CREATE TRIGGER engagement_events_fill_workspace BEFORE INSERT ON engagement_events
@@ -1108,3 +1119,8 @@ CREATE POLICY "workspaces_admin_update" ON "workspaces" AS PERMISSIVE FOR UPDATE
 CREATE POLICY "workspaces_owner_delete" ON "workspaces" AS PERMISSIVE FOR DELETE TO "authenticated" USING ("workspaces"."id" = ANY ((SELECT social_private.member_workspaces('owner'::text))::uuid[]));
 --> statement-breakpoint
 CREATE POLICY "workspaces_service_role_all" ON "workspaces" AS PERMISSIVE FOR ALL TO "service_role" USING (true) WITH CHECK (true);
+--> statement-breakpoint
+-- Supabase's default privileges gave anon and authenticated ALL on the two new tables, TRUNCATE
+-- included (which row-level security does not filter): each API role keeps only what its policies
+-- are written for.
+SELECT count(*) FROM sync_api_grants(ARRAY['workspaces', 'workspace_members']::regclass[]);

@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION social_private.member_workspaces(min_role text)
  RETURNS uuid[]
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO ''
+ SET search_path TO 'public', 'pg_temp'
 AS $function$
   SELECT coalesce(array_agg(m.workspace_id ORDER BY m.workspace_id), '{}'::uuid[])
   FROM public.workspace_members m

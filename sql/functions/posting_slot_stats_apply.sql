@@ -28,6 +28,8 @@ BEGIN
              sum(d.sign)::int AS posts, sum(d.sign * d.rate) AS rate_sum
       FROM delta d
       WHERE d.published_at IS NOT NULL AND d.platform_id IS NOT NULL AND d.rate IS NOT NULL
+        -- A workspace being deleted: its cells went with it (this is its cascade); nothing to apply.
+        AND EXISTS (SELECT 1 FROM workspaces w WHERE w.id = d.workspace_id)
       GROUP BY 1, 2, 3, 4
     ),
     changed AS (

@@ -13,7 +13,8 @@ import {
 } from '../src/queries/index.js';
 import { asApi, authenticatorDb, close, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
-import { createPublishedPost } from './support/fixtures.js';
+import { createPublishedPost, createUser, workspaceOf } from './support/fixtures.js';
+import { rolledBack } from './support/tx.js';
 import { pgError } from './support/errors.js';
 
 // supabase-js with the service key, as PostgREST runs it: logged in as `authenticator`, a transaction
@@ -92,7 +93,7 @@ async function letters(source: string) {
 
 beforeAll(async () => {
   api = authenticatorDb(t.url);
-  await t.db.execute(sql`INSERT INTO auth.users (id) VALUES (${USER})`);
+  await createUser(t.db, { id: USER });
   for (const [platform, ppid] of [
     ['instagram', 'rpc_ig_1'],
     ['instagram', 'rpc_ig_2'],
@@ -381,6 +382,64 @@ describe('record_engagement_events(events) (supabase.rpc)', () => {
       expect((await letters('rpc-db-refusal')).map((l) => l.batch_index)).toEqual([7, 13, 21]);
     } finally {
       await t.db.execute(sql`ALTER TABLE engagement_events DROP CONSTRAINT test_rpc_no_profile_visit`);
+    }
+  });
+
+  it("writes each event's workspace itself, from the post it resolves, as recordEngagementEvents does (no fill trigger needed)", async () => {
+    const other = await createUser(t.db);
+    await createPublishedPost(t.db, 'tiktok', 'rpc_ws_other', other);
+    const at = '2026-11-17T11:11:11Z';
+    const batch = [
+      { postId: posts.get('rpc_ig_2')!, eventType: 'like', eventTimestamp: at, platformEventId: 'rpc-ws-1' },
+      { platform: 'tiktok', platformPostId: 'rpc_ws_other', eventType: 'share', eventTimestamp: at, platformEventId: 'rpc-ws-2' },
+    ];
+    const expected = [
+      { type: 'like', ws: await workspaceOf(t.db, USER) },
+      { type: 'share', ws: await workspaceOf(t.db, other) },
+    ];
+    // With the fill trigger disabled, only a writer that names workspace_id can store an event.
+    const withoutFillTrigger = (write: (tx: Db) => Promise<unknown>) =>
+      rolledBack(t.db, async (tx) => {
+        await tx.execute(sql`ALTER TABLE engagement_events DISABLE TRIGGER engagement_events_fill_workspace`);
+        const plain = await pgError(
+          tx.transaction((sp) =>
+            sp.execute(sql`INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+                           VALUES (${posts.get('rpc_ig_2')!}::uuid, ${at}::timestamptz, 1, 'like')`),
+          ),
+        );
+        expect(plain).toMatchObject({ code: '23502', column_name: 'workspace_id' });
+        await write(tx);
+        return queryRows<{ type: string; ws: string }>(
+          tx,
+          sql`SELECT event_type AS type, workspace_id::text AS ws FROM engagement_events WHERE event_timestamp = ${at}::timestamptz ORDER BY 1`,
+        );
+      });
+    expect(await withoutFillTrigger((tx) => queryRows(tx, sql`SELECT record_engagement_events(${JSON.stringify(batch)}::json) AS r`))).toEqual(expected);
+    expect(await withoutFillTrigger((tx) => recordEngagementEvents(tx, batch as EngagementEventInput[]))).toEqual(expected);
+    // And for real, through the Data API.
+    expect(await rpc(batch)).toMatchObject({ inserted: 2, rejected: [] });
+    expect(
+      await queryRows(t.db, sql`SELECT event_type AS type, workspace_id::text AS ws FROM engagement_events WHERE event_timestamp = ${at}::timestamptz ORDER BY 1`),
+    ).toEqual(expected);
+  });
+
+  it('a row the database refuses for its workspace is rejected on postId, by the RPC as by recordEngagementEvents', async () => {
+    const other = await createUser(t.db);
+    const postId = await createPublishedPost(t.db, 'youtube', 'rpc_ws_refused', other);
+    const workspace = await workspaceOf(t.db, other);
+    // A rule on workspace_id the checks do not know (say, a workspace frozen for a migration).
+    await t.db.execute(sql.raw(`ALTER TABLE engagement_events ADD CONSTRAINT test_rpc_frozen_workspace CHECK (workspace_id <> '${workspace}')`));
+    try {
+      const row = (i: number) => ({ postId, eventType: 'view', eventTimestamp: '2026-11-17T12:00:00Z', platformEventId: `rpc-frozen-${i}` });
+      const viaRpc = await rpc([row(1)], 'rpc-frozen');
+      const viaTs = await recordEngagementEvents(t.db, [row(2)] as EngagementEventInput[], { source: 'ts-frozen' });
+      for (const r of [viaRpc, viaTs]) {
+        expect(r.inserted).toBe(0);
+        expect(r.rejected.map((x) => [x.index, x.field])).toEqual([[0, 'postId']]);
+        expect(r.rejected[0]!.error).toMatch(/^refused by the database: .*test_rpc_frozen_workspace/);
+      }
+    } finally {
+      await t.db.execute(sql`ALTER TABLE engagement_events DROP CONSTRAINT test_rpc_frozen_workspace`);
     }
   });
 

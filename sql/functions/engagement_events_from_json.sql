@@ -2,8 +2,10 @@
 -- validated and resolved the way the TypeScript path does it: one output row per element (except the
 -- positions in `unreadable`, elements jsonb cannot hold, which record_engagement_events rejects
 -- itself). `ok` rows carry the columns to insert, with the event key derived as eventKeySource() +
--- eventKey() do; the others carry the field at fault and the reason (zod's words: the first issue,
--- then "; also <field>: <reason>" for the rest) and the element as payload for the dead letter.
+-- eventKey() do and the workspace of the post they resolved to (so the insert names it and the
+-- per-row fill trigger never runs); the others carry the field at fault and the reason (zod's words:
+-- the first issue, then "; also <field>: <reason>" for the rest) and the element as payload for the
+-- dead letter.
 -- Used by record_engagement_events; STABLE (reads posts and platforms, writes nothing). Every step is
 -- MATERIALIZED: inlined, each reference to a column repeats its whole expression (the element's
 -- jsonb conversion, the time's regex) and a call took 25 ms per row.
@@ -25,7 +27,8 @@ RETURNS TABLE (
   country_code bpchar,
   age_range varchar,
   gender varchar,
-  event_metadata jsonb
+  event_metadata jsonb,
+  workspace_id uuid
 )
 LANGUAGE sql
 STABLE
@@ -170,6 +173,7 @@ p AS MATERIALIZED (
   SELECT i.*,
     pg_catalog.cardinality(i.all_issues) = 0 AS valid,
     coalesce(byid.id, bypair.id) AS found_post,
+    coalesce(byid.workspace_id, bypair.workspace_id) AS found_workspace,
     coalesce(byid_pl.name, pl.name) AS found_platform,
     byid_pl.name AS post_platform,
     pl.id AS platform_id
@@ -222,7 +226,8 @@ SELECT
   CASE WHEN w.ok THEN w.cc_u::bpchar END AS country_code,
   CASE WHEN w.ok THEN w.age_s::varchar END AS age_range,
   CASE WHEN w.ok THEN w.gender_s::varchar END AS gender,
-  CASE WHEN w.ok AND w.t_meta = 'object' THEN w.e -> 'eventMetadata' END AS event_metadata
+  CASE WHEN w.ok AND w.t_meta = 'object' THEN w.e -> 'eventMetadata' END AS event_metadata,
+  CASE WHEN w.ok THEN w.found_workspace END AS workspace_id
 FROM w
 $fn$;
 

@@ -2,6 +2,8 @@
 -- and returns the mentions recorded. Concurrent drains never record a comment twice (a deleted queue
 -- row is skipped by the second DELETE, and mention keys are unique anyway). DELETE ... WHERE true:
 -- pg-safeupdate (loaded by the Data API) refuses a DELETE without WHERE, even inside a function.
+-- A comment's mentions are its post's workspace's (named here: the post is joined anyway, so the
+-- per-row fill trigger is skipped); comments of a post deleted meanwhile are dropped with the queue.
 CREATE OR REPLACE FUNCTION public.record_comment_hashtags()
  RETURNS bigint
  LANGUAGE plpgsql
@@ -14,9 +16,10 @@ BEGIN
     -- WHERE true: the Data API's pg-safeupdate refuses a DELETE without WHERE, even inside a function.
     DELETE FROM topic_comment_queue WHERE true RETURNING *
   )
-  INSERT INTO topic_mentions (mention_key, mentioned_at, platform_id, engagement_weight, post_id, topic_name, topic_type, source)
+  INSERT INTO topic_mentions (mention_key, mentioned_at, platform_id, engagement_weight, post_id, topic_name, topic_type, source,
+                              workspace_id)
   SELECT topic_mention_key('comment', p.platform_id, q.post_id::text || ':' || q.event_key::text, tag.name),
-         q.event_timestamp, p.platform_id, 1, q.post_id, tag.name, 'hashtag', 'comment'
+         q.event_timestamp, p.platform_id, 1, q.post_id, tag.name, 'hashtag', 'comment', p.workspace_id
   FROM drained q
   JOIN social_posts p ON p.id = q.post_id
   CROSS JOIN LATERAL (

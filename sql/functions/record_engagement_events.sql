@@ -25,9 +25,10 @@ DECLARE
     'ageRange', 'gender', 'eventMetadata'];
   -- COLUMN_TO_FIELD of the TypeScript, in its order.
   columns constant text[] := ARRAY['post_id', 'event_timestamp', 'event_key', 'event_value', 'user_follower_count',
-    'event_type', 'platform_user_id', 'platform_username', 'country_code', 'age_range', 'gender', 'event_metadata'];
+    'event_type', 'platform_user_id', 'platform_username', 'country_code', 'age_range', 'gender', 'event_metadata',
+    'workspace_id'];
   fields constant text[] := ARRAY['postId', 'eventTimestamp', 'platformEventId', 'eventValue', 'userFollowerCount',
-    'eventType', 'platformUserId', 'platformUsername', 'countryCode', 'ageRange', 'gender', 'eventMetadata'];
+    'eventType', 'platformUserId', 'platformUsername', 'countryCode', 'ageRange', 'gender', 'eventMetadata', 'postId'];
   unreadable integer[] := '{}';
   rejected jsonb := '[]';
   more jsonb;
@@ -115,16 +116,18 @@ BEGIN
     END LOOP;
 
     -- 2. Everything else in one statement: validated, posts resolved, keys derived, inserted in the
-    --    primary key's order. ON CONFLICT DO NOTHING makes redeliveries and repeats duplicates.
+    --    primary key's order. ON CONFLICT DO NOTHING makes redeliveries and repeats duplicates. The
+    --    workspace is the resolved post's, written here as the TypeScript path does (the fill trigger's
+    --    WHEN clause then skips its per-row lookup).
     BEGIN
       WITH v AS MATERIALIZED (
         SELECT * FROM public.engagement_events_from_json(events, unreadable)
       ),
       ins AS (
         INSERT INTO public.engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count,
-          event_type, platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+          event_type, platform_user_id, platform_username, country_code, age_range, gender, event_metadata, workspace_id)
         SELECT v.post_id, v.event_timestamp, v.event_key, v.event_value, v.user_follower_count, v.event_type,
-               v.platform_user_id, v.platform_username, v.country_code, v.age_range, v.gender, v.event_metadata
+               v.platform_user_id, v.platform_username, v.country_code, v.age_range, v.gender, v.event_metadata, v.workspace_id
         FROM v
         WHERE v.ok
         ORDER BY v.event_timestamp, v.event_key
@@ -160,9 +163,9 @@ BEGIN
         kept := kept + 1;
         BEGIN
           INSERT INTO public.engagement_events (post_id, event_timestamp, event_key, event_value, user_follower_count,
-            event_type, platform_user_id, platform_username, country_code, age_range, gender, event_metadata)
+            event_type, platform_user_id, platform_username, country_code, age_range, gender, event_metadata, workspace_id)
           VALUES (r.post_id, r.event_timestamp, r.event_key, r.event_value, r.user_follower_count, r.event_type,
-            r.platform_user_id, r.platform_username, r.country_code, r.age_range, r.gender, r.event_metadata)
+            r.platform_user_id, r.platform_username, r.country_code, r.age_range, r.gender, r.event_metadata, r.workspace_id)
           ON CONFLICT DO NOTHING;
           GET DIAGNOSTICS n = ROW_COUNT;
           inserted := inserted + n;

@@ -1,6 +1,7 @@
 -- Our own posts: when a post is (re)published, its hashtags become own_post mentions at published_at.
--- SECURITY DEFINER because an authenticated owner may publish their post but has no write access to
--- topic_mentions; the function writes only rows derived from the post it fires for.
+-- SECURITY DEFINER because an editor may publish a post of their workspace but has no write access to
+-- topic_mentions; the function writes only rows derived from the post it fires for, in the post's
+-- workspace (a post never changes workspace, so its mentions never have to move).
 CREATE OR REPLACE FUNCTION public.social_posts_record_topic_mentions()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -21,9 +22,10 @@ BEGIN
     AND (m.mentioned_at <> NEW.published_at OR m.platform_id <> NEW.platform_id
          OR m.topic_name <> ALL (SELECT normalize_topic_name(h) FROM unnest(NEW.hashtags) h WHERE h IS NOT NULL));
 
-  INSERT INTO topic_mentions (mention_key, mentioned_at, platform_id, engagement_weight, post_id, topic_name, topic_type, source)
+  INSERT INTO topic_mentions (mention_key, mentioned_at, platform_id, engagement_weight, post_id, topic_name, topic_type, source,
+                              workspace_id)
   SELECT topic_mention_key('own_post', NEW.platform_id, NEW.id::text, t.name), NEW.published_at, NEW.platform_id, 1,
-         NEW.id, t.name, 'hashtag', 'own_post'
+         NEW.id, t.name, 'hashtag', 'own_post', NEW.workspace_id
   FROM (SELECT DISTINCT normalize_topic_name(h) AS name FROM unnest(NEW.hashtags) h) t
   WHERE t.name IS NOT NULL AND char_length(t.name) <= 100
   ON CONFLICT (mention_key) DO NOTHING;

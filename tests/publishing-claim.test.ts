@@ -226,6 +226,19 @@ describe('limits', () => {
     expect(taken).toEqual(['0', '5', '10', '60', '65', '70']);
   });
 
+  it('reads rate_limits leniently: a window and a count, or a daily count under its common names, and a spacing', async () => {
+    const read = async (doc: unknown) =>
+      (await queryRows<{ n: number | null; w: string; s: string }>(
+        t.db,
+        sql`SELECT posts_per_window AS n, rate_window::text AS w, min_spacing::text AS s FROM platform_publish_limits(${JSON.stringify(doc)}::jsonb)`,
+      ))[0];
+    expect(await read({ posts_per_window: 3, window_seconds: 3600, min_spacing_seconds: 90 })).toEqual({ n: 3, w: '01:00:00', s: '00:01:30' });
+    expect(await read({ posts_per_24h: 25, min_interval_seconds: 60 })).toEqual({ n: 25, w: '24:00:00', s: '00:01:00' });
+    expect(await read({ daily_limit: 6, min_spacing_minutes: 2 })).toEqual({ n: 6, w: '24:00:00', s: '00:02:00' });
+    expect(await read({ something_else: 1 })).toEqual({ n: null, w: '24:00:00', s: '00:00:00' });
+    expect(await read('not an object')).toEqual({ n: null, w: '24:00:00', s: '00:00:00' });
+  });
+
   it('reads the platform defaults from social_platforms.rate_limits', async () => {
     const [ig] = await queryRows<{ rate_limits: Record<string, unknown> }>(t.db, sql`SELECT rate_limits FROM social_platforms WHERE name = 'instagram'`);
     expect(ig!.rate_limits).toMatchObject({ posts_per_window: 50, window_seconds: 86400 });
@@ -280,11 +293,22 @@ describe('getPublishingQueue', () => {
 });
 
 describe('the account', () => {
-  it('is required: a post without one, or with an inactive one, fails instead of being claimed', async () => {
+  it('must be active: a post of an inactive account fails instead of being claimed; one without an account has no limit', async () => {
     const { acc, posts } = await setup(1, () => at(-1));
     await t.db.execute(sql`UPDATE social_accounts SET is_active = false WHERE id = ${acc}::uuid`);
     expect(await claimOnly(t.db, posts, { asOf: T0 })).toEqual([]);
     expect(await postRow(t.db, posts[0]!)).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/^account h\w+ is inactive/) });
+    // Twenty posts of the same platform without an account (YouTube's default is 6 a day per account).
+    const loose = await queryRows<{ id: string }>(
+      t.db,
+      sql`INSERT INTO social_posts (workspace_id, user_id, platform_id, media_type, status, scheduled_at)
+          SELECT ${workspace}::uuid, ${user}::uuid, p.id, 'video', 'scheduled', ${at(-1).toISOString()}::timestamptz
+          FROM social_platforms p, generate_series(1, 20) WHERE p.name = 'youtube'
+          RETURNING id::text`,
+    );
+    const got = await claimOnly(t.db, loose.map((r) => r.id), { asOf: T0 });
+    expect(got).toHaveLength(20);
+    expect(got.every((c) => c.accountId === null)).toBe(true);
     expect(account).toBeTruthy();
   });
 });

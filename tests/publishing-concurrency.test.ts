@@ -238,14 +238,13 @@ describe('8 concurrent workers', () => {
     );
     expect(stuck).toEqual({ publishing: 0, open_attempts: 0 });
 
-    // Brute force: for each counted attempt, the counted attempts of its account in the window that
-    // starts with it (none of the windows may hold more), and the gap to the account's next one.
+    // Brute force: for each attempt (every one counts, whatever its outcome), the attempts of its
+    // account in the window that starts with it (none may hold more), and the gap to the next one.
     const violations = await queryRows<{ account_id: string; started_at: Date; n: number; gap_ms: number | null }>(
       t.db,
       sql`WITH s AS (
             SELECT a.account_id, a.started_at, x.posts_per_window AS cap, x.rate_window AS win, x.min_spacing AS spacing
             FROM post_publish_attempts a JOIN account_publishing_settings x ON x.account_id = a.account_id
-            WHERE a.outcome IS DISTINCT FROM 'rate_limited'
           ), c AS (
             SELECT s.*, (SELECT count(*) FROM s b WHERE b.account_id = s.account_id AND b.started_at >= s.started_at AND b.started_at < s.started_at + s.win)::int AS n,
                    extract(epoch FROM lead(s.started_at) OVER (PARTITION BY s.account_id ORDER BY s.started_at) - s.started_at) * 1000 AS gap_ms

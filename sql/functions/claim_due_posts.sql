@@ -2,17 +2,18 @@
 -- index on next_attempt_at and locked FOR UPDATE SKIP LOCKED, so concurrent workers never wait for
 -- each other and never get the same post. Of those:
 -- - a post later than its max lateness (the post's, else its workspace's) becomes `missed` instead
---   of going out hours late; one without an active account becomes `failed`;
+--   of going out hours late; one whose account is inactive becomes `failed` (a post without an
+--   account is the app's to route: no account limit applies to it);
 -- - per account, posts over its rate limit (posts per rolling window, minimum spacing; the account's
---   settings, else social_platforms.rate_limits) stay scheduled with next_attempt_at moved to when
+--   settings, else its platform's platform_publish_limits) stay scheduled with next_attempt_at moved to when
 --   the limit allows and publish_wait_reason saying why, so later claims do not read them again;
 -- - the rest become `publishing` with a fresh claim token and a lease, and get a row in
 --   post_publish_attempts (worker, start, how late).
 -- Limits are counted over post_publish_attempts under a per-account transaction advisory lock taken
 -- in account order, with the start time read after the lock: whoever holds it has seen every attempt
 -- committed before it, so two workers can never both take the last free place. Hence READ COMMITTED
--- only (each statement sees what the previous lock holder committed). Attempts refused by the
--- platform's own limit (outcome rate_limited) do not count. Expired leases found on the way (at most
+-- only (each statement sees what the previous lock holder committed). Every attempt counts, a
+-- refused or failed one too (it may have reached the platform and used its quota). Expired leases found on the way (at most
 -- 100 a call) become `unknown` first, so publishing never stays stuck even without maintenance.
 -- `as_of` replaces the clock (tests).
 CREATE OR REPLACE FUNCTION public.claim_due_posts(worker text, max_posts integer DEFAULT 10, lease interval DEFAULT '00:05:00'::interval, as_of timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -61,9 +62,9 @@ BEGIN
         FROM social_posts p
         JOIN social_platforms pl ON pl.id = p.platform_id
         LEFT JOIN account_publishing_settings s ON s.account_id = p.account_id
+        CROSS JOIN LATERAL platform_publish_limits(pl.rate_limits) d
         WHERE p.id = ANY (ids) AND p.account_id IS NOT NULL
-          AND (coalesce(s.posts_per_window, (pl.rate_limits ->> 'posts_per_window')::integer) IS NOT NULL
-               OR coalesce(s.min_spacing, make_interval(secs => coalesce((pl.rate_limits ->> 'min_spacing_seconds')::double precision, 0))) > interval '0')
+          AND (coalesce(s.posts_per_window, d.posts_per_window) IS NOT NULL OR coalesce(s.min_spacing, d.min_spacing) > interval '0')
         ORDER BY 1) l;
   t := CASE WHEN claim_due_posts.as_of IS NULL THEN clock_timestamp() ELSE t0 END;
 
@@ -73,14 +74,15 @@ BEGIN
   WITH c AS (
     SELECT p.id, p.account_id, p.scheduled_at, p.next_attempt_at,
            CASE WHEN t0 - p.scheduled_at > coalesce(p.max_lateness, w.publish_max_lateness) THEN 'missed'
-                WHEN p.account_id IS NULL OR a.id IS NULL OR NOT a.is_active THEN 'failed' END AS settle,
+                WHEN p.account_id IS NOT NULL AND NOT a.is_active THEN 'failed' END AS settle,
            coalesce(p.max_lateness, w.publish_max_lateness) AS max_lateness, a.handle,
-           coalesce(s.posts_per_window, (pl.rate_limits ->> 'posts_per_window')::integer) AS cap,
-           coalesce(s.rate_window, make_interval(secs => coalesce((pl.rate_limits ->> 'window_seconds')::double precision, 86400))) AS win,
-           coalesce(s.min_spacing, make_interval(secs => coalesce((pl.rate_limits ->> 'min_spacing_seconds')::double precision, 0))) AS spacing
+           CASE WHEN p.account_id IS NOT NULL THEN coalesce(s.posts_per_window, d.posts_per_window) END AS cap,
+           coalesce(s.rate_window, d.rate_window) AS win,
+           CASE WHEN p.account_id IS NOT NULL THEN coalesce(s.min_spacing, d.min_spacing) ELSE interval '0' END AS spacing
     FROM social_posts p
     JOIN workspaces w ON w.id = p.workspace_id
     JOIN social_platforms pl ON pl.id = p.platform_id
+    CROSS JOIN LATERAL platform_publish_limits(pl.rate_limits) d
     LEFT JOIN social_accounts a ON a.id = p.account_id
     LEFT JOIN account_publishing_settings s ON s.account_id = p.account_id
     WHERE p.id = ANY (ids)
@@ -96,10 +98,10 @@ BEGIN
       SELECT r.account_id, r.cap, r.win, r.spacing, count(*)::int AS waiting,
              CASE WHEN r.cap IS NULL THEN 0 ELSE
                (SELECT count(*)::int FROM post_publish_attempts x
-                WHERE x.account_id = r.account_id AND x.started_at > t - r.win AND x.outcome IS DISTINCT FROM 'rate_limited') END AS n,
+                WHERE x.account_id = r.account_id AND x.started_at > t - r.win) END AS n,
              CASE WHEN r.spacing > interval '0' THEN
                (SELECT max(x.started_at) FROM post_publish_attempts x
-                WHERE x.account_id = r.account_id AND x.started_at > t - r.spacing AND x.outcome IS DISTINCT FROM 'rate_limited') END AS last_start
+                WHERE x.account_id = r.account_id AND x.started_at > t - r.spacing) END AS last_start
       FROM ranked r
       WHERE r.settle IS NULL
       GROUP BY r.account_id, r.cap, r.win, r.spacing
@@ -111,7 +113,7 @@ BEGIN
            CASE WHEN acct.cap IS NOT NULL AND acct.n + acct.k >= acct.cap THEN
              coalesce(CASE WHEN acct.n + acct.k - acct.cap < acct.n THEN
                         (SELECT x.started_at FROM post_publish_attempts x
-                         WHERE x.account_id = acct.account_id AND x.started_at > t - acct.win AND x.outcome IS DISTINCT FROM 'rate_limited'
+                         WHERE x.account_id = acct.account_id AND x.started_at > t - acct.win
                          ORDER BY x.started_at OFFSET acct.n + acct.k - acct.cap LIMIT 1) END, t) + acct.win END AS wait_cap,
            CASE WHEN acct.spacing > interval '0' THEN
              CASE WHEN acct.k > 0 THEN t ELSE acct.last_start END + acct.spacing END AS wait_spacing,
@@ -125,7 +127,7 @@ BEGIN
                 THEN format('rate limit: %s of %s posts in the last %s on this account', l.n + l.k, l.cap, l.win)
                 ELSE format('spacing: last post on this account at %s, at least %s apart', l.last_start, l.spacing) END AS why
     FROM ranked r
-    LEFT JOIN limits l ON l.account_id = r.account_id AND r.settle IS NULL
+    LEFT JOIN limits l ON l.account_id IS NOT DISTINCT FROM r.account_id AND r.settle IS NULL
   ), u AS (
     UPDATE social_posts p
     SET status = CASE WHEN pl.settle IS NOT NULL THEN pl.settle WHEN pl.claim THEN 'publishing' ELSE 'scheduled' END,
@@ -133,7 +135,6 @@ BEGIN
           WHEN pl.settle = 'missed' THEN
             format('missed: due at %s, still not published at %s (%s late, max lateness %s)', pl.scheduled_at, t0,
                    date_trunc('second', t0 - pl.scheduled_at), pl.max_lateness)
-          WHEN pl.settle = 'failed' AND pl.account_id IS NULL THEN 'no account to publish from: set account_id, then schedule the post again'
           WHEN pl.settle = 'failed' THEN format('account %s is inactive: activate it, then schedule the post again', pl.handle)
           ELSE p.last_error END,
         claim_token = CASE WHEN pl.claim THEN gen_random_uuid() END,

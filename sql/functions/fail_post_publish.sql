@@ -2,8 +2,8 @@
 -- default 5): back to `scheduled`, due after the platform's `retry_after` (a 429) when given, else
 -- after publish_retry_delay's exponential backoff with jitter (`backoff_base` doubling up to
 -- `backoff_cap`). Otherwise `failed` with the error. The attempt is closed with outcome
--- rate_limited (a retry_after was given: the platform refused it, so it does not count against the
--- account's limits), retry or failed. Refused under any claim but the post's current one, and once
+-- rate_limited (a retry_after was given: the platform refused it for its own limit), retry or
+-- failed. Refused under any claim but the post's current one, and once
 -- the post is `unknown`: a lease that ran out is settled by reconciliation, not by a late failure.
 CREATE OR REPLACE FUNCTION public.fail_post_publish(post_id uuid, claim_token uuid, error text, retryable boolean DEFAULT true, retry_after interval DEFAULT NULL::interval, response jsonb DEFAULT NULL::jsonb, max_attempts integer DEFAULT 5, backoff_base interval DEFAULT '00:00:30'::interval, backoff_cap interval DEFAULT '01:00:00'::interval)
  RETURNS TABLE(status text, next_attempt_at timestamp with time zone)

@@ -28,7 +28,7 @@ import { workspaces } from './workspaces.js';
 
 /**
  * What became of an attempt; NULL while it runs. `rate_limited`: the platform refused it for its own
- * limit (a 429 with retry_after), so it does not count against the account's limits.
+ * limit (a 429 with retry_after); it still counts against the account's limits (it used the quota).
  * `not_published`: it was unknown, and reconciliation found nothing on the platform.
  */
 export const PUBLISH_OUTCOMES = ['published', 'retry', 'rate_limited', 'failed', 'unknown', 'not_published'] as const;
@@ -79,7 +79,7 @@ export const accountPublishingSettings = pgTable(
 /**
  * One row per claim of a post (claim_due_posts writes it; complete, fail, lease expiry and
  * reconciliation close it). Rate limits are counted here: per account, attempts started in the
- * rolling window whose outcome is not `rate_limited`.
+ * rolling window, whatever their outcome.
  */
 export const postPublishAttempts = pgTable(
   'post_publish_attempts',

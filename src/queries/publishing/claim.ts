@@ -33,9 +33,10 @@ export interface ClaimedPost {
   attempt: number;
   leaseExpiresAt: Date;
   workspaceId: string;
-  accountId: string;
+  /** Null for a post without an account (no account limit applies; the app routes it). */
+  accountId: string | null;
   /** The account's id on the platform. */
-  platformAccountId: string;
+  platformAccountId: string | null;
   platform: string;
   scheduledAt: Date;
   /** When it was due: its scheduled time, or the time its retry was due. */
@@ -76,8 +77,8 @@ export async function claimDuePosts(db: Db, options: ClaimOptions): Promise<Clai
     attempt: num(r.attempt),
     leaseExpiresAt: toDate(r.lease_expires_at),
     workspaceId: String(r.workspace_id),
-    accountId: String(r.account_id),
-    platformAccountId: String(r.platform_account_id),
+    accountId: r.account_id === null ? null : String(r.account_id),
+    platformAccountId: r.platform_account_id === null ? null : String(r.platform_account_id),
     platform: String(r.platform),
     scheduledAt: toDate(r.scheduled_at),
     dueAt: toDate(r.due_at),

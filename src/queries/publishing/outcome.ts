@@ -58,7 +58,7 @@ export const failParamsSchema = z
     error: z.string().trim().min(1, 'say what went wrong'),
     /** false: the platform refused the post for good (bad media, policy); true: worth another try. */
     retryable: z.boolean(),
-    /** The platform's Retry-After (a 429): the retry waits exactly this long, and the attempt does not count against the account's limits. */
+    /** The platform's Retry-After (a 429): the retry waits exactly this long (the attempt's outcome is `rate_limited`). */
     retryAfterMs: z.number().int().min(0, 'must not be negative').max(7 * 86_400_000, 'must be at most 7 days').optional(),
     response,
     retry: retryPolicySchema.default({ maxAttempts: 5, baseMs: 30_000, capMs: 3_600_000 }),

@@ -55,9 +55,10 @@ export async function nextPostingSlot(db: Db, accountId: string, options: NextSl
   const [account] = await queryRows<{ time_zone: string; slots: string[] | string; spacing: unknown }>(
     db,
     sql`SELECT coalesce(s.time_zone, 'UTC') AS time_zone, coalesce(s.posting_slots, '{}')::text[] AS slots,
-               coalesce(s.min_spacing, make_interval(secs => coalesce((pl.rate_limits ->> 'min_spacing_seconds')::double precision, 0)))::text AS spacing
+               coalesce(s.min_spacing, d.min_spacing)::text AS spacing
         FROM social_accounts a
         JOIN social_platforms pl ON pl.id = a.platform_id
+        CROSS JOIN LATERAL platform_publish_limits(pl.rate_limits) d
         LEFT JOIN account_publishing_settings s ON s.account_id = a.id
         WHERE a.id = ${id}::uuid`,
   );

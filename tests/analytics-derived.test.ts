@@ -225,3 +225,39 @@ describe('scores', () => {
     expect(all[0]).toEqual({ bad: 0, nulls: 0 });
   });
 });
+
+describe('peers and trends stay within a workspace', () => {
+  it('an author working for two brands is compared with each brand\'s posts apart, and a brand\'s trends score only its posts', async () => {
+    const db = t.db;
+    const user = await createUser(db);
+    // A second brand the same person owns (an agency): their posts there, without an account, on the
+    // same platform, would be the same peers if peers were keyed by author alone.
+    const [other] = await queryRows<{ id: string }>(
+      db,
+      sql`WITH w AS (INSERT INTO workspaces (name, slug) VALUES ('Second brand', ${`second-${user.slice(0, 8)}`}) RETURNING id),
+               m AS (INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, ${user}::uuid, 'owner' FROM w)
+          SELECT id::text FROM w`,
+    );
+    const at = '2026-11-14T00:00:00Z';
+    const mine = await createPost(db, { userId: user, accountId: null, publishedAt: at, category: 'workout', hashtags: ['glutefocus'] });
+    const theirs = await createPost(db, {
+      userId: user,
+      workspaceId: other!.id,
+      accountId: null,
+      publishedAt: at,
+      category: 'workout',
+      hashtags: ['glutefocus'],
+    });
+    await insertEvents(db, [...ev(mine, '2026-11-14T15:00:00Z', 'share', 4), ...ev(theirs, '2026-11-14T15:00:00Z', 'share', 40)]);
+    // A trend of the second brand alone (detected from its own posts and comments); a hashtag no other
+    // test makes a market trend of.
+    await db.execute(sql`INSERT INTO trending_topics (workspace_id, topic_name, topic_type, platform_id, trend_status, fitness_relevance_score, first_detected_at, last_updated_at)
+      SELECT ${other!.id}::uuid, 'glutefocus', 'hashtag', id, 'trending', 90, '2026-11-13T00:00:00Z', '2026-11-15T00:00:00Z'
+      FROM social_platforms WHERE name = 'instagram'`);
+    await refreshPostAnalytics(db);
+    // Each post alone among its brand's peers: its share rate is the median, 50. Together the median
+    // of (4, 40) would give the first 4 / (4 + 22) = 15.
+    expect((await derived(db, mine))[0]).toMatchObject({ virality: 50, relevance: 40 }); // workout 100 * 0.4, no trend of its own
+    expect((await derived(db, theirs))[0]).toMatchObject({ virality: 50, relevance: 94 }); // + 0.6 * 90
+  });
+});

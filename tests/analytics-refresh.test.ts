@@ -226,10 +226,15 @@ describe('refresh_post_analytics: exact under any interleaving', () => {
 
   it('reports events of posts that do not exist instead of dropping them silently', async () => {
     const db = t.db;
+    // Every event carries its post's workspace, so an event of a post that does not exist is one whose
+    // post was deleted after it arrived (events have no foreign key: they are partitioned).
+    const user = await createUser(db);
+    const gone = await createPost(db, { userId: user });
     await insertEvents(db, [
-      { postId: '00000000-0000-4000-8000-00000000dead', at: '2026-11-12T10:00:00Z', key: 9_100_000, type: 'like' },
-      { postId: '00000000-0000-4000-8000-00000000dead', at: '2026-11-12T11:00:00Z', key: 9_100_001, type: 'view' },
+      { postId: gone, at: '2026-11-12T10:00:00Z', key: 9_100_000, type: 'like' },
+      { postId: gone, at: '2026-11-12T11:00:00Z', key: 9_100_001, type: 'view' },
     ]);
+    await db.execute(sql`DELETE FROM social_posts WHERE id = ${gone}::uuid`);
     const result = await refreshPostAnalytics(db);
     expect(result).toMatchObject({ eventsWithoutPost: 2, postsMissing: 1 });
     const state = await queryRows<{ r: { eventsWithoutPost: number } }>(

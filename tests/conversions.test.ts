@@ -23,10 +23,11 @@ async function storedConversions() {
   return rows.map((r) => ({ postId: r.post_id, cents: Number(r.cents) }));
 }
 
-async function expectedFunnel() {
+/** The funnel of workspace `ws` by brute force over its posts' raw rows (default: the first brand's). */
+async function expectedFunnel(ws: string = fx.workspaces[0]!) {
   const latest = latestByPost(fx);
   const convs = await storedConversions();
-  const postPlatform = new Map(fx.posts.map((p) => [p.id, p.platformId]));
+  const postPlatform = new Map(fx.posts.filter((p) => p.workspaceId === ws).map((p) => [p.id, p.platformId]));
   const perPost = (postId: string) => {
     const users = new Set(fx.events.filter((e) => e.postId === postId && e.user !== null).map((e) => e.user));
     const mine = convs.filter((c) => c.postId === postId);
@@ -41,7 +42,7 @@ async function expectedFunnel() {
     };
   };
   const perPlatform = [...fx.platforms].map(([platformId, platform]) => {
-    const posts = new Set(fx.posts.filter((p) => p.platformId === platformId).map((p) => p.id));
+    const posts = new Set(fx.posts.filter((p) => p.workspaceId === ws && p.platformId === platformId).map((p) => p.id));
     // Distinct across the platform's posts: a user engaging with three posts is one engaged user.
     const users = new Set(fx.events.filter((e) => posts.has(e.postId) && e.user !== null).map((e) => e.user));
     const mine = convs.filter((c) => c.postId !== null && postPlatform.get(c.postId) === platformId);
@@ -62,35 +63,49 @@ async function expectedFunnel() {
 
 describe('getConversionFunnel', () => {
   it('engaged users are as of the last refresh; the other stages are live', async () => {
+    const workspaceId = fx.workspaces[0]!;
     // The template database was migrated empty, so the materialized counts start at zero.
-    const before = await getConversionFunnel(t.db, { by: 'platform' });
+    const before = await getConversionFunnel(t.db, { by: 'platform', workspaceId });
     expect(before.every((r) => r.engagedUsers === 0 && r.conversionRate === null)).toBe(true);
     const { perPlatform } = await expectedFunnel();
     expect(before.map((r) => r.conversions)).toEqual(perPlatform.map((r) => r.conversions));
     await refreshEngagedUsers(t.db);
-    expect((await getConversionFunnel(t.db, { by: 'platform' })).map((r) => r.engagedUsers)).toEqual(
+    expect((await getConversionFunnel(t.db, { by: 'platform', workspaceId })).map((r) => r.engagedUsers)).toEqual(
       perPlatform.map((r) => r.engagedUsers),
     );
   });
 
-  it('per platform: every stage agrees with a brute-force count over the raw rows', async () => {
-    const { perPlatform } = await expectedFunnel();
+  it('per platform: every stage agrees with a brute-force count over the workspace\'s raw rows', async () => {
+    const [a, b] = fx.workspaces as [string, string];
+    const { perPlatform } = await expectedFunnel(a);
     expect(perPlatform.every((r) => r.engagedUsers > 0 && r.conversions > 0)).toBe(true);
-    expect(await getConversionFunnel(t.db, { by: 'platform' })).toEqual(perPlatform);
-    expect(await getConversionFunnel(t.db, { by: 'platform', platform: 'youtube' })).toEqual(
+    expect(await getConversionFunnel(t.db, { by: 'platform', workspaceId: a })).toEqual(perPlatform);
+    expect(await getConversionFunnel(t.db, { by: 'platform', workspaceId: a, platform: 'youtube' })).toEqual(
       perPlatform.filter((r) => r.platform === 'youtube'),
     );
     // Per platform is not the sum of per post: users engage with several posts.
     const sumOfPosts = fx.posts
-      .filter((p) => p.platform === 'instagram')
+      .filter((p) => p.workspaceId === a && p.platform === 'instagram')
       .reduce((s, p) => s + new Set(fx.events.filter((e) => e.postId === p.id && e.user).map((e) => e.user)).size, 0);
     expect(perPlatform.find((r) => r.platform === 'instagram')!.engagedUsers).toBeLessThan(sumOfPosts);
+
+    // The other brand: its own figures, which differ from the first's and are not in them.
+    const other = (await expectedFunnel(b)).perPlatform;
+    expect(await getConversionFunnel(t.db, { by: 'platform', workspaceId: b })).toEqual(other);
+    expect(other).not.toEqual(perPlatform);
+    // The same people engage with both brands: each brand counts them, so the brands' engaged users
+    // add up to more than the distinct people of the platform across both.
+    const posts = new Set(fx.posts.filter((p) => p.platform === 'instagram').map((p) => p.id));
+    const everyone = new Set(fx.events.filter((e) => posts.has(e.postId) && e.user !== null).map((e) => e.user)).size;
+    const perBrand = [perPlatform, other].map((rows) => rows.find((r) => r.platform === 'instagram')!.engagedUsers);
+    expect(perBrand[0]! + perBrand[1]!).toBeGreaterThan(everyone);
   });
 
   it('per post: the newest published posts by default, or the posts asked for', async () => {
     const { perPost } = await expectedFunnel();
+    const workspaceId = fx.workspaces[0]!;
     const published = fx.posts
-      .filter((p) => p.status === 'published')
+      .filter((p) => p.workspaceId === workspaceId && p.status === 'published')
       .sort((a, b) => b.publishedAt!.getTime() - a.publishedAt!.getTime() || (a.id < b.id ? -1 : 1));
     const row = (p: (typeof fx.posts)[number]) => ({
       postId: p.id,
@@ -99,26 +114,33 @@ describe('getConversionFunnel', () => {
       publishedAt: p.publishedAt,
       ...perPost(p.id),
     });
-    expect(await getConversionFunnel(t.db, { by: 'post' })).toEqual(published.slice(0, 50).map(row));
-    expect(await getConversionFunnel(t.db, { by: 'post', platform: 'tiktok', limit: 7 })).toEqual(
+    expect(await getConversionFunnel(t.db, { by: 'post', workspaceId })).toEqual(published.slice(0, 50).map(row));
+    expect(await getConversionFunnel(t.db, { by: 'post', workspaceId, platform: 'tiktok', limit: 7 })).toEqual(
       published.filter((p) => p.platform === 'tiktok').slice(0, 7).map(row),
     );
-    const all = await getConversionFunnel(t.db, { by: 'post', limit: 1000 });
+    const all = await getConversionFunnel(t.db, { by: 'post', workspaceId, limit: 1000 });
     expect(all).toEqual(published.map(row));
     expect(all.filter((r) => r.conversions >= 2).length).toBeGreaterThan(15);
-    const draft = fx.posts.find((p) => p.status !== 'published')!;
-    const asked = [draft, published[3]!];
-    const got = await getConversionFunnel(t.db, { by: 'post', postIds: asked.map((p) => p.id) });
+    const draft = fx.posts.find((p) => p.workspaceId === workspaceId && p.status !== 'published')!;
+    // A post of the other brand, asked for by id, is left out: the funnel is one workspace's.
+    const foreign = fx.posts.find((p) => p.workspaceId !== workspaceId && p.status === 'published')!;
+    const asked = [draft, published[3]!, foreign];
+    const got = await getConversionFunnel(t.db, { by: 'post', workspaceId, postIds: asked.map((p) => p.id) });
     expect(got).toEqual([published[3]!, draft].map(row));
   });
 
-  it('refuses bad parameters, naming them', async () => {
+  it('refuses bad parameters, naming them; an unknown workspace is an error', async () => {
+    const workspaceId = fx.workspaces[0]!;
     await expect(getConversionFunnel(t.db, { by: 'account' } as never)).rejects.toThrow(/getConversionFunnel: by:/);
-    await expect(getConversionFunnel(t.db, { by: 'post', postIds: ['x'] })).rejects.toThrow(/postIds\.0: must be a UUID/);
-    await expect(getConversionFunnel(t.db, { by: 'post', limit: 0 })).rejects.toThrow(/limit: must be at least 1/);
-    await expect(getConversionFunnel(t.db, { by: 'platform', platform: 'myspace' })).rejects.toThrow(
+    await expect(getConversionFunnel(t.db, { by: 'post', workspaceId, postIds: ['x'] })).rejects.toThrow(/postIds\.0: must be a UUID/);
+    await expect(getConversionFunnel(t.db, { by: 'post', workspaceId, limit: 0 })).rejects.toThrow(/limit: must be at least 1/);
+    await expect(getConversionFunnel(t.db, { by: 'platform', workspaceId, platform: 'myspace' })).rejects.toThrow(
       /platform: no platform named "myspace"/,
     );
+    await expect(getConversionFunnel(t.db, { by: 'platform' } as never)).rejects.toThrow(/getConversionFunnel: workspaceId: /);
+    const unknown = randomUUID();
+    await expect(getConversionFunnel(t.db, { by: 'platform', workspaceId: unknown })).rejects.toThrow(`workspaceId: no workspace ${unknown}`);
+    await expect(getConversionFunnel(t.db, { by: 'post', workspaceId: unknown })).rejects.toThrow(`workspaceId: no workspace ${unknown}`);
   });
 });
 
@@ -246,7 +268,8 @@ describe('post_conversion_totals stays exact', () => {
 
   it('through inserts, value changes, moves between posts, deletes and post deletion', async () => {
     await expectExact();
-    const [a, b] = fx.posts.filter((p) => p.status === 'published');
+    // Two posts of one workspace: a conversion moves between posts of its own brand only.
+    const [a, b] = fx.posts.filter((p) => p.status === 'published' && p.workspaceId === fx.workspaces[0]);
     const c = await recordConversion(t.db, { postId: a!.id, conversionType: 'purchase', conversionValue: 10 });
     await expectExact();
     await t.db.execute(sql`UPDATE social_conversions SET conversion_value = 12.34 WHERE id = ${c.id}`);
@@ -272,6 +295,8 @@ describe('post_conversion_totals stays exact', () => {
     fx.events = fx.events.filter((x) => x.postId !== b!.id);
     // And the funnel, live for conversions, agrees with the raw rows again once engaged users are refreshed.
     await refreshEngagedUsers(t.db);
-    expect(await getConversionFunnel(t.db, { by: 'platform' })).toEqual((await expectedFunnel()).perPlatform);
+    for (const workspaceId of fx.workspaces) {
+      expect(await getConversionFunnel(t.db, { by: 'platform', workspaceId })).toEqual((await expectedFunnel(workspaceId)).perPlatform);
+    }
   });
 });

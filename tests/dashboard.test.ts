@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, queryRows, type PostgresDb } from '../src/db.js';
+import { close, queryRows, type Db, type PostgresDb } from '../src/db.js';
 import {
   getBestPostingHours,
   getDailyPlatformMetrics,
@@ -11,7 +11,6 @@ import {
   refreshDailyPlatformMetrics,
   refreshTemplatePerformance,
 } from '../src/queries/index.js';
-import { postingSlotStatsDiff } from './support/fixtures.js';
 import { avgRate, buildFixture, latestByPost, share4, utcDate, type Fixture, type FxAnalytics } from './support/dashboard-fixture.js';
 import { asApi, authenticatorDb, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
@@ -38,10 +37,14 @@ afterAll(async () => {
 
 const engagement = (a: FxAnalytics) => a.likes + a.comments + a.shares;
 const rateOf = (a: FxAnalytics | undefined) => (a?.rateMicro == null ? null : a.rateMicro / 1e6);
+/** The agency's two brands: the first has about 80 % of the posts. */
+const brands = () => fx.workspaces as [string, string];
 
-function expectedTopContent(category: string | null, days: number, limit: number) {
+/** The top content of workspace `ws` (null: of every workspace, as the server reads the RPC without one). */
+function expectedTopContent(ws: string | null, category: string | null, days: number, limit: number) {
   const since = Date.now() - days * DAY;
   return fx.posts
+    .filter((p) => ws === null || p.workspaceId === ws)
     .filter((p) => p.status === 'published' && p.publishedAt!.getTime() >= since && latest.has(p.id))
     .filter((p) => category === null || p.category === category)
     .map((p) => {
@@ -94,63 +97,97 @@ describe('getTopContentByCategory / get_top_content_by_category', () => {
     [null, 120, 1000],
     ['workout', 30, 50],
     ['nutrition', 90, 5],
-  ] as const)('category %s, %i days, limit %i: each post once, latest figures, exact conversions', async (category, days, limit) => {
-    const got = await getTopContentByCategory(t.db, { category, days, limit });
-    const want = expectedTopContent(category, days, limit);
+  ] as const)('category %s, %i days, limit %i: each post once, latest figures, exact conversions, per workspace', async (category, days, limit) => {
+    const [a, b] = brands();
+    const got = await getTopContentByCategory(t.db, { workspaceId: a, category, days, limit });
+    const want = expectedTopContent(a, category, days, limit);
     expect(want.length).toBeGreaterThan(0);
     expect(got).toEqual(want);
     expect(new Set(got.map((r) => r.postId)).size).toBe(got.length);
+    // The other brand's figures are its own: none of the first's posts, and what a brute force over its
+    // posts alone gives.
+    const other = await getTopContentByCategory(t.db, { workspaceId: b, category, days, limit });
+    expect(other).toEqual(expectedTopContent(b, category, days, limit));
+    expect(other.some((r) => got.some((g) => g.postId === r.postId))).toBe(false);
   });
 
-  it('the design-named RPC returns the same 50 posts as the wrapper', async () => {
+  it('the design-named RPC returns the same 50 posts as the wrapper: of one workspace, or (server) of all', async () => {
+    const [a] = brands();
     const rpc = await queryRows<{ post_id: string; conversion_count: number; total_engagement: string | number }>(
       t.db,
-      sql`SELECT post_id, conversion_count, total_engagement FROM get_top_content_by_category(NULL, 120)`,
+      sql`SELECT post_id, conversion_count, total_engagement FROM get_top_content_by_category(NULL, 120, ${a}::uuid)`,
     );
-    const want = expectedTopContent(null, 120, 50);
+    const want = expectedTopContent(a, null, 120, 50);
     expect(rpc.map((r) => r.post_id)).toEqual(want.map((w) => w.postId));
     expect(rpc.map((r) => Number(r.conversion_count))).toEqual(want.map((w) => w.conversionCount));
     expect(rpc.map((r) => Number(r.total_engagement))).toEqual(want.map((w) => w.totalEngagement));
     const byCategory = await queryRows<{ post_id: string }>(
       t.db,
-      sql`SELECT post_id FROM get_top_content_by_category('workout', 30)`,
+      sql`SELECT post_id FROM get_top_content_by_category('workout', 30, ${a}::uuid)`,
     );
-    expect(byCategory.map((r) => r.post_id)).toEqual(expectedTopContent('workout', 30, 50).map((w) => w.postId));
+    expect(byCategory.map((r) => r.post_id)).toEqual(expectedTopContent(a, 'workout', 30, 50).map((w) => w.postId));
+    // The server (no row-level security) without a workspace: every workspace's posts, as before workspaces.
+    const all = await queryRows<{ post_id: string }>(t.db, sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`);
+    expect(all.map((r) => r.post_id)).toEqual(expectedTopContent(null, null, 120, 50).map((w) => w.postId));
+    expect(new Set(fx.posts.filter((p) => all.some((r) => r.post_id === p.id)).map((p) => p.workspaceId)).size).toBe(2);
   });
 
-  it('refuses bad arguments, naming them', async () => {
-    await expect(getTopContentByCategory(t.db, { days: 0 })).rejects.toThrow(/days: must be at least 1/);
-    await expect(getTopContentByCategory(t.db, { category: 'cats' as never })).rejects.toThrow(/category/);
-    await expect(getTopContentByCategory(t.db, { limit: 2.5 })).rejects.toThrow(InvalidInputError);
+  it('refuses bad arguments, naming them: a workspace is required, and an unknown one is an error', async () => {
+    const [a] = brands();
+    await expect(getTopContentByCategory(t.db, { workspaceId: a, days: 0 })).rejects.toThrow(/days: must be at least 1/);
+    await expect(getTopContentByCategory(t.db, { workspaceId: a, category: 'cats' as never })).rejects.toThrow(/category/);
+    await expect(getTopContentByCategory(t.db, { workspaceId: a, limit: 2.5 })).rejects.toThrow(InvalidInputError);
+    await expect(getTopContentByCategory(t.db, {} as never)).rejects.toThrow(/getTopContentByCategory: workspaceId: /);
+    await expect(getTopContentByCategory(t.db, { workspaceId: 'brand-a' })).rejects.toThrow(/workspaceId: must be a UUID/);
+    const unknown = randomUUID();
+    await expect(getTopContentByCategory(t.db, { workspaceId: unknown })).rejects.toThrow(
+      new RegExp(`getTopContentByCategory: workspaceId: no workspace ${unknown}`),
+    );
     const e = await pgError(t.db.execute(sql`SELECT * FROM get_top_content_by_category('cats', 30)`));
     expect(e.message).toMatch(/category_filter: "cats" is not a content category/);
     const e2 = await pgError(t.db.execute(sql`SELECT * FROM get_top_content_by_category(NULL, -3)`));
     expect(e2.message).toMatch(/time_period: -3 is out of range/);
+    const e3 = await pgError(t.db.execute(sql`SELECT * FROM get_top_content_by_category(NULL, 30, ${unknown}::uuid)`));
+    expect(e3.message).toBe(`workspace: no workspace ${unknown}`);
   });
 
-  it('as Supabase RPC for a signed-in user: only that user\'s posts (SECURITY INVOKER, RLS applies)', async () => {
-    const user = fx.users[1]!;
+  it('as Supabase RPC for a signed-in owner: only their workspace\'s posts (SECURITY INVOKER, RLS applies)', async () => {
+    const [a, b] = brands();
+    const user = fx.users[1]!; // owns b only
     // One Data API request: authenticator, SET LOCAL ROLE authenticated, the user's JWT claims.
-    const ids = await asApi(
+    const rows = await asApi(
       api,
       signedIn(user),
-      (tx) => queryRows<{ post_id: string }>(tx, sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`),
+      (tx) => queryRows<{ post_id: string; conversion_count: number | null }>(
+        tx,
+        sql`SELECT post_id, conversion_count FROM get_top_content_by_category(NULL, 120)`,
+      ),
       { rollback: true },
     );
-    const own = new Set(fx.posts.filter((p) => p.userId === user).map((p) => p.id));
-    expect(ids.length).toBeGreaterThan(0);
-    expect(ids.every((r) => own.has(r.post_id))).toBe(true);
-    const want = fx.posts
-      .filter((p) => p.userId === user && p.status === 'published' && latest.has(p.id))
-      .filter((p) => p.publishedAt!.getTime() >= Date.now() - 120 * DAY);
-    expect(ids.length).toBe(Math.min(50, want.length));
+    const want = expectedTopContent(b, null, 120, 50);
+    expect(want.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.post_id)).toEqual(want.map((w) => w.postId));
+    // An owner reads conversions: the exact counts, zeros included.
+    expect(rows.map((r) => r.conversion_count)).toEqual(want.map((w) => w.conversionCount));
+    const named = await asApi(api, signedIn(user), (tx) =>
+      queryRows<{ post_id: string }>(tx, sql`SELECT post_id FROM get_top_content_by_category(NULL, 120, ${b}::uuid)`),
+    );
+    expect(named.map((r) => r.post_id)).toEqual(want.map((w) => w.postId));
+    // Another brand's workspace, named: refused, naming the argument (RLS would hide its rows anyway).
+    const refused = await asApi(
+      api,
+      signedIn(user),
+      (tx) => pgError(tx.execute(sql`SELECT post_id FROM get_top_content_by_category(NULL, 120, ${a}::uuid)`)),
+      { rollback: true },
+    );
+    expect(refused.message).toBe(`workspace: ${a} is not a workspace you are a member of`);
   });
 });
 
 describe('daily_platform_metrics', () => {
-  function expectedDaily() {
+  function expectedDaily(ws: string) {
     const groups = new Map<string, { platformId: number; platform: string; date: string; posts: string[] }>();
-    for (const p of fx.posts.filter((p) => p.status === 'published')) {
+    for (const p of fx.posts.filter((p) => p.status === 'published' && p.workspaceId === ws)) {
       const date = utcDate(p.publishedAt!);
       const k = `${date}|${p.platformId}`;
       if (!groups.has(k)) groups.set(k, { platformId: p.platformId, platform: p.platform, date, posts: [] });
@@ -180,19 +217,26 @@ describe('daily_platform_metrics', () => {
       });
   }
 
-  it('counts each published post once with its latest cumulative row (after a refresh)', async () => {
+  it('counts each published post of the workspace once with its latest cumulative row (after a refresh)', async () => {
     await refreshDailyPlatformMetrics(t.db);
-    const got = await getDailyPlatformMetrics(t.db);
-    const want = expectedDaily();
-    expect(got).toEqual(want);
-    expect(got.reduce((s, r) => s + r.postsCount, 0)).toBe(fx.posts.filter((p) => p.status === 'published').length);
+    const [a, b] = brands();
+    const got = await getDailyPlatformMetrics(t.db, { workspaceId: a });
+    expect(got).toEqual(expectedDaily(a));
+    const other = await getDailyPlatformMetrics(t.db, { workspaceId: b });
+    expect(other).toEqual(expectedDaily(b));
+    // The two brands' days add up to every published post, each counted in its own workspace only.
+    const published = (ws: string) => fx.posts.filter((p) => p.status === 'published' && p.workspaceId === ws).length;
+    expect(got.reduce((s, r) => s + r.postsCount, 0)).toBe(published(a));
+    expect(other.reduce((s, r) => s + r.postsCount, 0)).toBe(published(b));
+    expect(published(b)).toBeGreaterThan(0);
   });
 
   it('filters by platform and inclusive date range', async () => {
+    const [a] = brands();
     const from = utcDate(new Date(Date.now() - 40 * DAY));
     const to = utcDate(new Date(Date.now() - 10 * DAY));
-    const got = await getDailyPlatformMetrics(t.db, { platform: 'tiktok', from, to });
-    const want = expectedDaily().filter((r) => r.platform === 'tiktok' && r.publishDate >= from && r.publishDate <= to);
+    const got = await getDailyPlatformMetrics(t.db, { workspaceId: a, platform: 'tiktok', from, to });
+    const want = expectedDaily(a).filter((r) => r.platform === 'tiktok' && r.publishDate >= from && r.publishDate <= to);
     expect(want.length).toBeGreaterThan(0);
     expect(got).toEqual(want);
   });
@@ -202,7 +246,9 @@ describe('daily_platform_metrics', () => {
       t.db,
       sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'daily_platform_metrics'`,
     );
-    expect(idx.map((i) => i.indexdef).join()).toMatch(/UNIQUE INDEX daily_platform_metrics_platform_date_key/);
+    expect(idx.map((i) => i.indexdef).join()).toMatch(
+      /UNIQUE INDEX daily_platform_metrics_workspace_date_platform_key .*\(workspace_id, publish_date, platform_id\)/,
+    );
     const privs = await queryRows<{ anon: boolean; auth: boolean; service: boolean }>(
       t.db,
       sql`SELECT has_table_privilege('anon', 'daily_platform_metrics', 'SELECT') AS anon,
@@ -212,10 +258,15 @@ describe('daily_platform_metrics', () => {
     expect(privs[0]).toEqual({ anon: false, auth: false, service: true });
   });
 
-  it('refuses bad filters, naming them', async () => {
-    await expect(getDailyPlatformMetrics(t.db, { platform: 'myspace' })).rejects.toThrow(/platform: no platform named "myspace"/);
-    await expect(getDailyPlatformMetrics(t.db, { from: '2026-02-30' })).rejects.toThrow(/from: must be a date/);
-    await expect(getDailyPlatformMetrics(t.db, { from: '2026-03-02', to: '2026-03-01' })).rejects.toThrow(/to: is before from/);
+  it('refuses bad filters, naming them; an unknown workspace is an error, a known one without posts is empty', async () => {
+    const workspaceId = brands()[0];
+    await expect(getDailyPlatformMetrics(t.db, { workspaceId, platform: 'myspace' })).rejects.toThrow(/platform: no platform named "myspace"/);
+    await expect(getDailyPlatformMetrics(t.db, { workspaceId, from: '2026-02-30' })).rejects.toThrow(/from: must be a date/);
+    await expect(getDailyPlatformMetrics(t.db, { workspaceId, from: '2026-03-02', to: '2026-03-01' })).rejects.toThrow(/to: is before from/);
+    await expect(getDailyPlatformMetrics(t.db, { from: '2026-03-01' } as never)).rejects.toThrow(/getDailyPlatformMetrics: workspaceId: /);
+    const unknown = randomUUID();
+    await expect(getDailyPlatformMetrics(t.db, { workspaceId: unknown })).rejects.toThrow(`workspaceId: no workspace ${unknown}`);
+    expect(await getDailyPlatformMetrics(t.db, { workspaceId, from: '2000-01-01', to: '2000-01-31' })).toEqual([]);
   });
 });
 
@@ -287,19 +338,20 @@ function groupBy(rows: FxAnalytics[]) {
 }
 
 /**
- * The brute force of getBestPostingHours over a fixture's rows: each rated published post in
- * [asOf - days, asOf], counted at its local hour in `timeZone` as Intl (ICU, not PostgreSQL) reads it.
+ * The brute force of getBestPostingHours over a fixture's rows: each rated published post of workspace
+ * `workspaceId` in [asOf - days, asOf], counted at its local hour in `timeZone` as Intl (ICU, not
+ * PostgreSQL) reads it.
  */
 function bestHoursByBruteForce(
   f: { posts: Fixture['posts']; latest: Map<string, FxAnalytics> },
-  o: { timeZone: string; days: number; platform?: string; minPosts?: number; asOf?: number },
+  o: { workspaceId: string; timeZone: string; days: number; platform?: string; minPosts?: number; asOf?: number },
 ) {
   const asOf = o.asOf ?? Date.now();
   const hourOf = new Intl.DateTimeFormat('en-US', { timeZone: o.timeZone, hour: 'numeric', hourCycle: 'h23' });
   const groups = new Map<string, { platformId: number; platform: string; hour: number; rates: number[] }>();
   for (const p of f.posts) {
     const a = f.latest.get(p.id);
-    if (p.status !== 'published' || !a || a.rateMicro === null) continue;
+    if (p.workspaceId !== o.workspaceId || p.status !== 'published' || !a || a.rateMicro === null) continue;
     if (p.publishedAt!.getTime() < asOf - o.days * DAY || p.publishedAt!.getTime() > asOf) continue;
     if (o.platform && p.platform !== o.platform) continue;
     const hour = Number(hourOf.format(p.publishedAt!));
@@ -320,8 +372,8 @@ function bestHoursByBruteForce(
 }
 
 describe('getBestPostingHours', () => {
-  const expected = (timeZone: string, days: number, platform?: string, minPosts = 1) =>
-    bestHoursByBruteForce({ posts: fx.posts, latest }, { timeZone, days, platform, minPosts });
+  const expected = (timeZone: string, days: number, platform?: string, minPosts = 1, workspaceId = brands()[0]) =>
+    bestHoursByBruteForce({ posts: fx.posts, latest }, { workspaceId, timeZone, days, platform, minPosts });
 
   it.each([
     ['UTC', 90, undefined, 1],
@@ -329,20 +381,29 @@ describe('getBestPostingHours', () => {
     ['Asia/Kolkata', 90, 'instagram', 1],
     ['UTC', 120, undefined, 2],
   ] as const)('%s, %i days, platform %s, at least %i posts: agrees with a brute-force count', async (timeZone, days, platform, minPosts) => {
+    const [a, b] = brands();
     const want = expected(timeZone, days, platform, minPosts);
     expect(want.length).toBeGreaterThan(0);
-    expect(await getBestPostingHours(t.db, { timeZone, days, platform, minPosts })).toEqual(want);
+    expect(await getBestPostingHours(t.db, { workspaceId: a, timeZone, days, platform, minPosts })).toEqual(want);
+    // The other brand's hours are counted from its posts alone.
+    const other = expected(timeZone, days, platform, minPosts, b);
+    expect(await getBestPostingHours(t.db, { workspaceId: b, timeZone, days, platform, minPosts })).toEqual(other);
+    expect(other).not.toEqual(want);
   });
 
   it('defaults to UTC and 90 days', async () => {
-    expect(await getBestPostingHours(t.db)).toEqual(expected('UTC', 90));
+    expect(await getBestPostingHours(t.db, { workspaceId: brands()[0] })).toEqual(expected('UTC', 90));
   });
 
-  it('refuses an unknown time zone or platform, naming the field', async () => {
-    await expect(getBestPostingHours(t.db, { timeZone: 'Mars/Olympus' })).rejects.toThrow(
+  it('refuses an unknown time zone, platform or workspace, naming the field', async () => {
+    const workspaceId = brands()[0];
+    await expect(getBestPostingHours(t.db, { workspaceId, timeZone: 'Mars/Olympus' })).rejects.toThrow(
       /timeZone: "Mars\/Olympus" is not a time zone/,
     );
-    await expect(getBestPostingHours(t.db, { platform: 'Bad Name' })).rejects.toThrow(/platform: a platform name/);
+    await expect(getBestPostingHours(t.db, { workspaceId, platform: 'Bad Name' })).rejects.toThrow(/platform: a platform name/);
+    await expect(getBestPostingHours(t.db, { days: 30 } as never)).rejects.toThrow(/getBestPostingHours: workspaceId: /);
+    const unknown = randomUUID();
+    await expect(getBestPostingHours(t.db, { workspaceId: unknown })).rejects.toThrow(`workspaceId: no workspace ${unknown}`);
   });
 });
 
@@ -356,10 +417,12 @@ describe('getBestPostingHours with an injected clock (asOf)', () => {
   const SPRING_FORWARD = Date.parse('2026-03-08T07:00:00Z');
   const NOW = Date.parse('2026-03-20T15:00:00Z');
   let data: { posts: Fixture['posts']; latest: Map<string, FxAnalytics> };
+  let workspaces: string[];
   beforeAll(async () => {
     // Posts from 2025-09-01 to 2026-03-20: both New York changes and Lord Howe's inside.
     const f = await buildFixture(pinned.db, { seed: 20260308, posts: 240, now: NOW, spanDays: 200 });
     data = { posts: f.posts, latest: latestByPost(f) };
+    workspaces = f.workspaces;
   });
   const offsetAt = (timeZone: string, at: number) => {
     const local = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).format(at);
@@ -379,9 +442,10 @@ describe('getBestPostingHours with an injected clock (asOf)', () => {
     expect(change).toBeLessThan(asOf);
     expect(offsetAt(timeZone, change - 3_600_000)).not.toBe(offsetAt(timeZone, change + 3_600_000));
     expect(ratedNear(change)).toBeGreaterThan(0);
-    const want = bestHoursByBruteForce(data, { timeZone, days, asOf });
+    const workspaceId = workspaces[0]!;
+    const want = bestHoursByBruteForce(data, { workspaceId, timeZone, days, asOf });
     expect(want.length).toBeGreaterThan(5);
-    expect(await getBestPostingHours(pinned.db, { timeZone, days, asOf: new Date(asOf) })).toEqual(want);
+    expect(await getBestPostingHours(pinned.db, { workspaceId, timeZone, days, asOf: new Date(asOf) })).toEqual(want);
   });
 
   it('Asia/Kathmandu (+05:45): quarter-hour cells map to the right local hour', async () => {
@@ -391,9 +455,12 @@ describe('getBestPostingHours with an injected clock (asOf)', () => {
       [45, 'instagram', 1],
       [120, undefined, 2],
     ] as const) {
-      const want = bestHoursByBruteForce(data, { timeZone: 'Asia/Kathmandu', days, platform, minPosts, asOf: NOW });
+      const workspaceId = workspaces[0]!;
+      const want = bestHoursByBruteForce(data, { workspaceId, timeZone: 'Asia/Kathmandu', days, platform, minPosts, asOf: NOW });
       expect(want.length).toBeGreaterThan(0);
-      expect(await getBestPostingHours(pinned.db, { timeZone: 'Asia/Kathmandu', days, platform, minPosts, asOf: new Date(NOW) })).toEqual(want);
+      expect(
+        await getBestPostingHours(pinned.db, { workspaceId, timeZone: 'Asia/Kathmandu', days, platform, minPosts, asOf: new Date(NOW) }),
+      ).toEqual(want);
     }
   });
 
@@ -404,9 +471,11 @@ describe('getBestPostingHours with an injected clock (asOf)', () => {
         fc.constantFrom(...zones),
         fc.integer({ min: Date.parse('2025-09-15T00:00:00Z'), max: NOW }),
         fc.integer({ min: 1, max: 200 }),
-        async (timeZone, asOf, days) => {
-          const want = bestHoursByBruteForce(data, { timeZone, days, asOf });
-          expect(await getBestPostingHours(pinned.db, { timeZone, days, asOf: new Date(asOf) })).toEqual(want);
+        fc.constantFrom(0, 1),
+        async (timeZone, asOf, days, brand) => {
+          const workspaceId = workspaces[brand]!;
+          const want = bestHoursByBruteForce(data, { workspaceId, timeZone, days, asOf });
+          expect(await getBestPostingHours(pinned.db, { workspaceId, timeZone, days, asOf: new Date(asOf) })).toEqual(want);
         },
       ),
       { numRuns: runs(40) },
@@ -414,25 +483,29 @@ describe('getBestPostingHours with an injected clock (asOf)', () => {
   });
 
   it('refuses an asOf that is not a valid Date, naming the field', async () => {
-    await expect(getBestPostingHours(pinned.db, { asOf: new Date('nope') })).rejects.toThrow(/asOf: must be a Date/);
-    await expect(getBestPostingHours(pinned.db, { asOf: '2026-03-20' as unknown as Date })).rejects.toThrow(/asOf: must be a Date/);
+    const workspaceId = workspaces[0]!;
+    await expect(getBestPostingHours(pinned.db, { workspaceId, asOf: new Date('nope') })).rejects.toThrow(/asOf: must be a Date/);
+    await expect(getBestPostingHours(pinned.db, { workspaceId, asOf: '2026-03-20' as unknown as Date })).rejects.toThrow(
+      /asOf: must be a Date/,
+    );
   });
 });
 
 describe('refreshTemplatePerformance', () => {
-  it('recomputes usage_count, avg_engagement_rate and success_rate from the posts using each template', async () => {
+  it('recomputes usage_count, avg_engagement_rate and success_rate from the posts using each template, against its own workspace', async () => {
     // Stale figures written by hand must be replaced.
     await t.db.execute(sql`UPDATE content_templates SET usage_count = 99, avg_engagement_rate = 9, success_rate = 1`);
     const changed = await refreshTemplatePerformance(t.db);
     expect(changed).toBe(fx.templates.length);
 
     const rated = fx.posts.filter((p) => p.status === 'published' && latest.get(p.id)?.rateMicro != null);
-    const baseline = new Map<number, number>(); // platform mean, exact (not rounded): compared as k*n vs sum
-    const perPlatform = new Map<number, number[]>();
-    for (const p of rated) perPlatform.set(p.platformId, [...(perPlatform.get(p.platformId) ?? []), latest.get(p.id)!.rateMicro!]);
-    for (const [k, v] of perPlatform) baseline.set(k, v.reduce((s, x) => s + x, 0) / v.length);
+    // The baseline is the mean of the same workspace's posts on the same platform, exact (not
+    // rounded): compared as k*n vs sum.
+    const scope = (p: (typeof rated)[number]) => `${p.workspaceId}|${p.platformId}`;
+    const perScope = new Map<string, number[]>();
+    for (const p of rated) perScope.set(scope(p), [...(perScope.get(scope(p)) ?? []), latest.get(p.id)!.rateMicro!]);
     const beats = (p: (typeof rated)[number]) => {
-      const v = perPlatform.get(p.platformId)!;
+      const v = perScope.get(scope(p))!;
       return latest.get(p.id)!.rateMicro! * v.length > v.reduce((s, x) => s + x, 0);
     };
 
@@ -455,6 +528,26 @@ describe('refreshTemplatePerformance', () => {
     expect(got.find((g) => g.id === fx.templates[2])).toMatchObject({ usage_count: 0, avg_engagement_rate: null, success_rate: null });
     // A second run finds nothing to change.
     expect(await refreshTemplatePerformance(t.db)).toBe(0);
+
+    // The other brand's posts never raise the bar: the first brand's latest rates pushed far above
+    // everything leave the second brand's templates exactly as they were (and change the first's).
+    const [a, b] = brands();
+    const figures = (tx: Db, ws: string) =>
+      queryRows<{ id: string; success_rate: string | null }>(
+        tx,
+        sql`SELECT id, success_rate FROM content_templates WHERE workspace_id = ${ws}::uuid ORDER BY id`,
+      );
+    const [beforeA, beforeB] = [await figures(t.db, a), await figures(t.db, b)];
+    expect(beforeB.some((r) => r.success_rate !== null && Number(r.success_rate) > 0)).toBe(true);
+    const after = await rolledBack(t.db, async (tx) => {
+      await tx.execute(sql`UPDATE post_analytics pa SET engagement_rate = 50 FROM post_latest_analytics l
+                           WHERE l.post_id = pa.post_id AND l.analysis_date = pa.analysis_date AND l.workspace_id = ${a}::uuid
+                             AND pa.post_id NOT IN (SELECT id FROM social_posts WHERE template_id IS NOT NULL)`);
+      await refreshTemplatePerformance(tx);
+      return { a: await figures(tx, a), b: await figures(tx, b) };
+    });
+    expect(after.b).toEqual(beforeB);
+    expect(after.a).not.toEqual(beforeA);
   });
 });
 
@@ -472,13 +565,27 @@ describe('post_latest_analytics stays exact as post_analytics changes', () => {
        FROM post_latest_analytics)
     ) d`;
   const sizes = sql`SELECT (SELECT count(DISTINCT post_id) FROM post_analytics)::int AS a, (SELECT count(*) FROM post_latest_analytics)::int AS l`;
-  // posting_slot_stats, kept from post_latest_analytics by its own triggers, must follow too.
+  // posting_slot_stats, kept from post_latest_analytics by its own triggers, must follow too: rows
+  // by which it differs from a brute-force aggregate, per workspace (both directions).
+  const slotStatsDiff = sql`
+    WITH want AS (
+      SELECT workspace_id, date_trunc('week', published_at, 'UTC') AS week_start, platform_id,
+             floor(extract(epoch FROM published_at) % 86400 / 900)::int AS slot,
+             count(*)::int AS posts_count, sum(engagement_rate) AS rate_sum
+      FROM post_latest_analytics
+      WHERE published_at IS NOT NULL AND platform_id IS NOT NULL AND engagement_rate IS NOT NULL
+      GROUP BY 1, 2, 3, 4
+    ),
+    have AS (SELECT workspace_id, week_start, platform_id, slot::int, posts_count, rate_sum FROM posting_slot_stats)
+    SELECT (SELECT count(*) FROM (TABLE want EXCEPT TABLE have) a)::int
+         + (SELECT count(*) FROM (TABLE have EXCEPT TABLE want) b)::int AS n`;
   async function expectExact() {
     const [diff] = await queryRows<{ n: number }>(t.db, bruteForce);
     const [n] = await queryRows<{ a: number; l: number }>(t.db, sizes);
     expect(Number(diff!.n)).toBe(0);
     expect(Number(n!.l)).toBe(Number(n!.a));
-    expect(await postingSlotStatsDiff(t.db), 'posting_slot_stats differs from post_latest_analytics').toBe(0);
+    const [slots] = await queryRows<{ n: number }>(t.db, slotStatsDiff);
+    expect(Number(slots!.n), 'posting_slot_stats differs from post_latest_analytics').toBe(0);
   }
 
   it('after the bulk load, on update of the latest day, on a moved date, on delete, on post deletion', async () => {
@@ -503,7 +610,11 @@ describe('post_latest_analytics stays exact as post_analytics changes', () => {
     const youtube = [...fx.platforms].find(([, name]) => name === 'youtube')![0];
     await t.db.execute(sql`UPDATE social_posts SET platform_id = ${youtube} WHERE id = ${moved!}`);
     await expectExact();
-    await t.db.execute(sql`UPDATE social_posts SET status = 'failed' WHERE id = ${unpublished!}`);
+    // A published post leaves 'published' only by the server's override of the publishing state machine.
+    await t.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT set_config('social.publish_state_override', 'on', true)`);
+      await tx.execute(sql`UPDATE social_posts SET status = 'failed' WHERE id = ${unpublished!}`);
+    });
     await expectExact();
     await t.db.execute(sql`UPDATE social_posts SET published_at = published_at - interval '1 hour' WHERE id = ${rescheduled!}`);
     await expectExact();

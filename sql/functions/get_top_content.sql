@@ -1,17 +1,30 @@
 -- Top content (Supabase RPC): the `result_limit` posts of the last `time_period` days with the best
--- engagement rate, optionally of one category. The design joined every daily post_analytics row: "top
--- 50" was the same posts repeated and conversions were multiplied by the number of analytics days.
--- Here each post appears once with its latest cumulative figures (post_latest_analytics, filtered on
--- its copy of the post's publication time and category) and its exact conversion count.
+-- engagement rate, optionally of one category, of one workspace (`workspace`) or of every workspace
+-- the caller may read. The design joined every daily post_analytics row: "top 50" was the same posts
+-- repeated and conversions were multiplied by the number of analytics days. Here each post appears
+-- once with its latest cumulative figures (post_latest_analytics, filtered on its copy of the post's
+-- publication time and category) and its exact conversion count.
 -- Window: posts published in [now() - time_period days, now()], now() being the start of the calling
 -- transaction (so the function is STABLE, and repeated calls in one transaction agree).
--- SECURITY INVOKER: row-level security limits a signed-in user to their own posts.
-CREATE OR REPLACE FUNCTION public.get_top_content(category_filter character varying DEFAULT NULL::character varying, time_period integer DEFAULT 30, result_limit integer DEFAULT 50)
+-- SECURITY INVOKER: row-level security applies. For a caller it filters (a signed-in member), the
+-- membership is also written into the query as a workspace condition, so the plan walks the
+-- workspace's rate index (idx_post_latest_analytics_workspace_rate / _workspace_category_rate) and
+-- stops after result_limit posts instead of walking every brand's posts and discarding others'.
+-- conversion_count and revenue are an analyst's (post_conversion_totals is analyst+): where the caller
+-- is below analyst in the post's workspace they are NULL (unknown to them), never a misleading 0.
+-- `workspace` that does not exist, or that the signed-in caller is not a member of, is an error
+-- naming it (invalid_parameter_value); without `workspace` a user of no workspace gets no rows.
+CREATE OR REPLACE FUNCTION public.get_top_content(category_filter character varying DEFAULT NULL::character varying, time_period integer DEFAULT 30, result_limit integer DEFAULT 50, workspace uuid DEFAULT NULL::uuid)
  RETURNS TABLE(post_id uuid, caption text, engagement_rate numeric, total_engagement bigint, conversion_count integer, revenue numeric, platform_id integer, content_category character varying, published_at timestamp with time zone, analysis_date date, likes_count integer, comments_count integer, shares_count integer, saves_count integer, views_count bigint)
  LANGUAGE plpgsql
  STABLE
  SET search_path TO 'public', 'pg_temp'
 AS $function$
+DECLARE
+  -- The workspaces read; NULL: every workspace (a caller row-level security does not filter).
+  scope uuid[];
+  -- Of those, the ones whose conversions the caller may read; NULL: all of them.
+  analyst uuid[];
 BEGIN
   IF time_period IS NULL OR time_period < 1 OR time_period > 3650 THEN
     RAISE EXCEPTION 'time_period: % is out of range (1..3650 days)', coalesce(time_period::text, 'NULL')
@@ -26,12 +39,28 @@ BEGIN
     RAISE EXCEPTION 'category_filter: "%" is not a content category', category_filter
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- EXECUTE plans with the actual arguments: a wide window walks the rate index and stops after
-  -- result_limit posts; a narrow one starts from the posts published in it.
+  IF row_security_active('public.post_latest_analytics'::regclass) THEN
+    scope := social_private.member_workspaces('viewer');
+    analyst := social_private.member_workspaces('analyst');
+    IF workspace IS NOT NULL THEN
+      IF NOT workspace = ANY (scope) THEN
+        RAISE EXCEPTION 'workspace: % is not a workspace you are a member of', workspace
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      scope := ARRAY[workspace];
+    END IF;
+    IF cardinality(scope) = 0 THEN
+      RETURN;
+    END IF;
+  ELSIF workspace IS NOT NULL THEN
+    scope := ARRAY[workspace];
+  END IF;
+  -- EXECUTE plans with the actual arguments: one workspace is an equality the workspace rate index
+  -- answers in rate order; several are read from their index ranges and sorted.
   RETURN QUERY EXECUTE format($q$
     SELECT l.post_id, p.caption, l.engagement_rate,
            (l.likes_count::bigint + l.comments_count + l.shares_count) AS total_engagement,
-           coalesce(c.conversions, 0) AS conversion_count, coalesce(c.revenue, 0) AS revenue,
+           %s AS conversion_count, %s AS revenue,
            l.platform_id, l.content_category, l.published_at, l.analysis_date,
            l.likes_count, l.comments_count, l.shares_count, l.saves_count, l.views_count
     FROM post_latest_analytics l
@@ -40,13 +69,20 @@ BEGIN
     -- l.published_at is the post's published_at while it is published, else NULL.
     WHERE l.published_at >= now() - make_interval(days => $1)
       AND l.published_at <= now()
-      %s
+      %s %s
     ORDER BY l.engagement_rate DESC NULLS LAST, l.post_id
     LIMIT $3 $q$,
-    CASE WHEN category_filter IS NULL THEN '' ELSE 'AND l.content_category = $2' END)
-  USING time_period, category_filter, result_limit;
+    CASE WHEN analyst IS NULL THEN 'coalesce(c.conversions, 0)' ELSE 'CASE WHEN l.workspace_id = ANY ($5) THEN coalesce(c.conversions, 0) END' END,
+    CASE WHEN analyst IS NULL THEN 'coalesce(c.revenue, 0)' ELSE 'CASE WHEN l.workspace_id = ANY ($5) THEN coalesce(c.revenue, 0) END' END,
+    CASE WHEN category_filter IS NULL THEN '' ELSE 'AND l.content_category = $2' END,
+    CASE WHEN scope IS NULL THEN '' WHEN cardinality(scope) = 1 THEN 'AND l.workspace_id = $6' ELSE 'AND l.workspace_id = ANY ($4)' END)
+  USING time_period, category_filter, result_limit, scope, analyst, scope[1];
+  IF NOT FOUND AND workspace IS NOT NULL AND analyst IS NULL
+     AND NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = workspace) THEN
+    RAISE EXCEPTION 'workspace: no workspace %', workspace USING ERRCODE = 'invalid_parameter_value';
+  END IF;
 END
 $function$;
 
-REVOKE ALL ON FUNCTION public.get_top_content(character varying,integer,integer) FROM PUBLIC, anon, authenticated, service_role;
-GRANT EXECUTE ON FUNCTION public.get_top_content(character varying,integer,integer) TO authenticated, service_role;
+REVOKE ALL ON FUNCTION public.get_top_content(character varying,integer,integer,uuid) FROM PUBLIC, anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION public.get_top_content(character varying,integer,integer,uuid) TO authenticated, service_role;

@@ -1,5 +1,9 @@
 -- Derived fields of post_analytics rows: for each (post, from_day) pair, every row of that post from
 -- that day on. hours_since_published, engagement_rate, conversion_events and the three scores.
+-- Everything a post is compared with is of its own workspace (or the market's): peers are its account's
+-- posts (an account belongs to one workspace) or, without an account, its author's posts on that
+-- platform in that workspace; trending topics are the workspace's own and the market's. An author who
+-- works for two brands is two sets of peers, and no brand's figures move another's scores.
 CREATE OR REPLACE FUNCTION public.post_analytics_derive(post_ids uuid[], from_days date[])
  RETURNS bigint
  LANGUAGE plpgsql
@@ -24,8 +28,8 @@ BEGIN
     GROUP BY t.post_id
   ),
   posts AS MATERIALIZED (
-    SELECT p.id, p.account_id, p.platform_id, p.published_at, p.content_category, p.caption,
-           COALESCE(p.account_id::text, p.user_id::text || '/' || p.platform_id::text) AS peer_key,
+    SELECT p.id, p.workspace_id, p.account_id, p.platform_id, p.published_at, p.content_category, p.caption,
+           COALESCE(p.account_id::text, p.workspace_id::text || '/' || p.user_id::text || '/' || p.platform_id::text) AS peer_key,
            ARRAY(SELECT lower(h) FROM unnest(p.hashtags) h) AS tags,
            ARRAY(SELECT lower(regexp_replace(m, '^@+', '')) FROM unnest(p.mentions) m) AS mentions,
            t.from_day
@@ -52,14 +56,15 @@ BEGIN
     ) pa
   ),
   -- The account's norm: median over its posts' latest rows of shares and reach per hour since
-  -- publication (posts without an account are compared with their owner's posts on that platform).
+  -- publication (posts without an account are compared with their author's posts on that platform in
+  -- the same workspace).
   peer_latest AS (
     SELECT k.peer_key,
            GREATEST(l.shares_count, CASE WHEN jsonb_typeof(l.platform_metrics -> 'shares') = 'number' THEN (l.platform_metrics ->> 'shares')::numeric END)
              / GREATEST(COALESCE(age.hours, 24), 1) AS share_rate,
            l.reach::numeric / GREATEST(COALESCE(age.hours, 24), 1) AS reach_rate
-    FROM (SELECT DISTINCT peer_key FROM posts) k
-    JOIN social_posts p ON COALESCE(p.account_id::text, p.user_id::text || '/' || p.platform_id::text) = k.peer_key
+    FROM (SELECT DISTINCT peer_key, workspace_id FROM posts) k
+    JOIN social_posts p ON p.workspace_id = k.workspace_id AND COALESCE(p.account_id::text, p.workspace_id::text || '/' || p.user_id::text || '/' || p.platform_id::text) = k.peer_key
     CROSS JOIN LATERAL (
       SELECT x.shares_count, x.platform_metrics, x.reach, x.analysis_date FROM post_analytics x
       WHERE x.post_id = p.id ORDER BY x.analysis_date DESC LIMIT 1
@@ -74,9 +79,10 @@ BEGIN
            percentile_cont(0.5) WITHIN GROUP (ORDER BY reach_rate)::numeric AS reach_rate
     FROM peer_latest GROUP BY peer_key
   ),
-  -- Trending topics a post touches, with the days each is live and its weight.
+  -- Trending topics a post touches (its workspace's and the market's), with the days each is live and
+  -- its weight.
   topics AS (
-    SELECT tt.platform_id, tt.topic_type, lower(tt.topic_name) AS name,
+    SELECT tt.workspace_id, tt.platform_id, tt.topic_type, lower(tt.topic_name) AS name,
            (tt.first_detected_at AT TIME ZONE 'UTC')::date AS live_from,
            (tt.last_updated_at AT TIME ZONE 'UTC')::date + 7 AS live_to,
            COALESCE(tt.fitness_relevance_score, 50)
@@ -87,6 +93,7 @@ BEGIN
   post_topics AS (
     SELECT p.id AS post_id, tp.name, tp.live_from, tp.live_to, tp.weight
     FROM posts p JOIN topics tp ON tp.platform_id = p.platform_id
+     AND (tp.workspace_id IS NULL OR tp.workspace_id = p.workspace_id)
      AND ((tp.topic_type = 'hashtag' AND tp.name = ANY (p.tags))
        OR (tp.topic_type = 'mention' AND tp.name = ANY (p.mentions))
        OR (tp.topic_type = 'keyword' AND strpos(lower(p.caption), tp.name) > 0))

@@ -2,7 +2,9 @@
 -- usage_count          posts (any status) that use the template;
 -- avg_engagement_rate  mean latest engagement rate of its published posts that have one;
 -- success_rate         share of those posts whose latest rate is strictly above the mean latest
---                         rate of all published posts of the same platform (with a rate).
+--                         rate of all published posts of the same platform (with a rate) in the
+--                         template's workspace: a brand is measured against itself, never against
+--                         the other brands an agency runs in the same database.
 -- Both NULL when no published post of the template has a rate. Returns the templates changed.
 CREATE OR REPLACE FUNCTION public.refresh_template_performance()
  RETURNS integer
@@ -13,19 +15,20 @@ DECLARE
   changed integer;
 BEGIN
   WITH rated AS (
-    SELECT p.template_id, p.platform_id, l.engagement_rate
+    SELECT p.template_id, p.workspace_id, p.platform_id, l.engagement_rate
     FROM social_posts p
     JOIN post_latest_analytics l ON l.post_id = p.id
     WHERE p.status = 'published' AND l.engagement_rate IS NOT NULL
   ),
   baseline AS (
-    SELECT r.platform_id, avg(r.engagement_rate) AS avg_rate FROM rated r GROUP BY r.platform_id
+    SELECT r.workspace_id, r.platform_id, avg(r.engagement_rate) AS avg_rate
+    FROM rated r GROUP BY r.workspace_id, r.platform_id
   ),
   perf AS (
     SELECT r.template_id,
            round(avg(r.engagement_rate), 6) AS avg_rate,
            round(avg(CASE WHEN r.engagement_rate > b.avg_rate THEN 1 ELSE 0 END), 4) AS success
-    FROM rated r JOIN baseline b ON b.platform_id = r.platform_id
+    FROM rated r JOIN baseline b ON b.workspace_id = r.workspace_id AND b.platform_id = r.platform_id
     WHERE r.template_id IS NOT NULL
     GROUP BY r.template_id
   ),

@@ -11,19 +11,23 @@ import {
 import { InvalidInputError, num, numOrNull, parseInput, requirePlatform, toDate, toDateOrNull } from './_input.js';
 import { pgErrorOf } from '../pg-error.js';
 
-// Social-to-business funnel and conversion recording (docs/dashboard.md).
+// Social-to-business funnel and conversion recording (docs/dashboard.md). The funnel is one
+// workspace's (`workspaceId`, required): an agency's brands are never summed together.
 
 // ---------------------------------------------------------------------------------------------
 // Funnel
 
 
+const workspaceId = z.uuid('must be a UUID (the workspace whose funnel is read)');
+
 export const conversionFunnelParamsSchema = z.discriminatedUnion('by', [
-  z.object({ by: z.literal('platform'), platform: platformNameSchema.optional() }).strict(),
+  z.object({ by: z.literal('platform'), workspaceId, platform: platformNameSchema.optional() }).strict(),
   z
     .object({
       by: z.literal('post'),
+      workspaceId,
       platform: platformNameSchema.optional(),
-      /** These posts (any status), else published posts newest first. */
+      /** These posts (any status; those of other workspaces are left out), else published posts newest first. */
       postIds: z.array(z.uuid('must be a UUID')).min(1, 'must not be empty').max(1000, 'at most 1000 posts').optional(),
       limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
     })
@@ -69,17 +73,19 @@ function stages(r: Record<string, unknown>): FunnelStages {
 }
 
 /**
- * Engaged users -> profile visits -> website clicks -> conversions -> revenue, lifetime, per platform
- * (every platform, or one) or per post (`postIds`, else the `limit` newest published posts).
- * Engaged users come from materialized views refreshed by `refreshEngagedUsers`; the other stages are live.
+ * Engaged users -> profile visits -> website clicks -> conversions -> revenue, lifetime, of workspace
+ * `workspaceId`, per platform (every platform, or one) or per post (`postIds`, else the `limit` newest
+ * published posts). Engaged users come from materialized views refreshed by `refreshEngagedUsers`; the
+ * other stages are live. Reads as the server (service role): the views are closed to API clients.
+ * An unknown workspace is an InvalidInputError naming workspaceId.
  */
 export async function getConversionFunnel(
   db: Db,
-  params: { by: 'platform'; platform?: string },
+  params: { by: 'platform'; workspaceId: string; platform?: string },
 ): Promise<PlatformFunnelRow[]>;
 export async function getConversionFunnel(
   db: Db,
-  params: { by: 'post'; platform?: string; postIds?: string[]; limit?: number },
+  params: { by: 'post'; workspaceId: string; platform?: string; postIds?: string[]; limit?: number },
 ): Promise<PostFunnelRow[]>;
 export async function getConversionFunnel(
   db: Db,
@@ -88,6 +94,7 @@ export async function getConversionFunnel(
   const fn = 'getConversionFunnel';
   const p = parseInput(fn, conversionFunnelParamsSchema, params);
   if (p.platform) await requirePlatform(db, fn, p.platform);
+  const ws = sql`${p.workspaceId}::uuid`;
   if (p.by === 'platform') {
     const rows = await queryRows(
       db,
@@ -96,22 +103,25 @@ export async function getConversionFunnel(
                  coalesce(a.profile_visits, 0) AS profile_visits, coalesce(a.website_clicks, 0) AS website_clicks,
                  coalesce(c.conversions, 0) AS conversions, coalesce(c.revenue, 0) AS revenue
           FROM social_platforms pl
-          LEFT JOIN platform_engaged_users eu ON eu.platform_id = pl.id
+          LEFT JOIN platform_engaged_users eu ON eu.workspace_id = ${ws} AND eu.platform_id = pl.id
           LEFT JOIN (
             SELECT l.platform_id, sum(l.profile_visits)::bigint AS profile_visits, sum(l.website_clicks)::bigint AS website_clicks
-            FROM post_latest_analytics l GROUP BY l.platform_id
+            FROM post_latest_analytics l WHERE l.workspace_id = ${ws} GROUP BY l.platform_id
           ) a ON a.platform_id = pl.id
           LEFT JOIN (
             SELECT t.platform_id, sum(t.conversions)::bigint AS conversions, sum(t.revenue) AS revenue
-            FROM post_conversion_totals t GROUP BY t.platform_id
+            FROM post_conversion_totals t WHERE t.workspace_id = ${ws} GROUP BY t.platform_id
           ) c ON c.platform_id = pl.id
-          ${p.platform ? sql`WHERE pl.name = ${p.platform}` : sql``}
+          -- Every platform has a row, zeros included: an unknown workspace must give none.
+          WHERE EXISTS (SELECT 1 FROM workspaces w WHERE w.id = ${ws})
+          ${p.platform ? sql`AND pl.name = ${p.platform}` : sql``}
           ORDER BY pl.id`,
     );
+    if (rows.length === 0) await requireWorkspace(db, fn, p.workspaceId);
     return rows.map((r) => ({ platformId: num(r.platform_id), platform: String(r.platform), ...stages(r) }));
   }
 
-  const where: SQL[] = [];
+  const where: SQL[] = [sql`p.workspace_id = ${ws}`];
   // Validated UUIDs, passed as one array literal so the statement has one parameter whatever the count.
   if (p.postIds) where.push(sql`p.id = ANY (${`{${p.postIds.join(',')}}`}::uuid[])`);
   else where.push(sql`p.status = 'published'`);
@@ -131,6 +141,7 @@ export async function getConversionFunnel(
         ORDER BY p.published_at DESC NULLS LAST, p.id
         LIMIT ${p.limit}::int`,
   );
+  if (rows.length === 0) await requireWorkspace(db, fn, p.workspaceId);
   return rows.map((r) => ({
     postId: String(r.post_id),
     platformId: num(r.platform_id),
@@ -140,8 +151,14 @@ export async function getConversionFunnel(
   }));
 }
 
+/** An unknown workspace (or, through RLS, one the caller is not a member of) is an error naming workspaceId. */
+async function requireWorkspace(db: Db, fn: string, id: string): Promise<void> {
+  const found = await queryRows(db, sql`SELECT 1 AS one FROM workspaces WHERE id = ${id}::uuid`);
+  if (found.length === 0) throw new InvalidInputError(fn, [{ field: 'workspaceId', reason: `no workspace ${id} (or not one the caller is a member of)` }]);
+}
+
 /**
- * Recounts distinct engaged users per post and per platform (SQL `refresh_engaged_users()`:
+ * Recounts distinct engaged users per post and per platform, per workspace (SQL `refresh_engaged_users()`:
  * REFRESH MATERIALIZED VIEW CONCURRENTLY of post_engaged_users and platform_engaged_users).
  */
 export async function refreshEngagedUsers(db: Db): Promise<void> {
@@ -222,7 +239,8 @@ export async function recordConversion(db: Db, input: RecordConversionInput): Pr
     };
   } catch (err) {
     const pg = pgErrorOf(err);
-    if (pg.code === '23503' && /post/.test(pg.constraint_name ?? pg.message ?? '')) {
+    // Without a post there is no workspace to copy onto the row (NOT NULL refuses it before the foreign key).
+    if ((pg.code === '23503' && /post/.test(pg.constraint_name ?? pg.message ?? '')) || (pg.code === '23502' && pg.column_name === 'workspace_id')) {
       throw new InvalidInputError(fn, [{ field: 'postId', reason: `no post ${c.postId}` }]);
     }
     if (pg.code === '23514' && pg.constraint_name === 'social_conversions_interaction_before_conversion') {

@@ -9,13 +9,29 @@ export { InvalidInputError, type InputIssue } from './_input.js';
 
 // Dashboard reads (docs/dashboard.md). Per-post figures come from post_latest_analytics, each post's
 // newest cumulative post_analytics row kept exact by triggers: a post is counted once, never once
-// per analytics day.
+// per analytics day. Every read that aggregates across posts is of one workspace (`workspaceId`,
+// required): an agency running several brands gets each brand's figures, never a sum of them.
 
 const days = (max = 3650) => z.number().int('must be a whole number of days').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 /** A calendar date: 'YYYY-MM-DD', or a Date (its UTC date). */
 const calendarDate = z
   .union([z.iso.date('must be a date YYYY-MM-DD'), z.date()])
   .transform((d) => (typeof d === 'string' ? d : d.toISOString().slice(0, 10)));
+
+/** The workspace whose figures are read (required wherever posts are aggregated). */
+export const workspaceIdSchema = z.uuid('must be a UUID (the workspace whose figures are read)');
+
+/**
+ * An empty result may mean an unknown workspace: then it is an error naming workspaceId. Through
+ * row-level security a workspace the caller is not a member of is unknown to them, and says so the
+ * same way (nothing about whether it exists elsewhere).
+ */
+async function requireWorkspace(db: Db, fn: string, workspaceId: string): Promise<void> {
+  const found = await queryRows(db, sql`SELECT 1 AS one FROM workspaces WHERE id = ${workspaceId}::uuid`);
+  if (found.length === 0) {
+    throw new InvalidInputError(fn, [{ field: 'workspaceId', reason: `no workspace ${workspaceId} (or not one the caller is a member of)` }]);
+  }
+}
 
 function dateRangeOrdered(p: { from?: string; to?: string }, ctx: z.RefinementCtx) {
   if (p.from && p.to && p.from > p.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'is before from' });
@@ -26,6 +42,7 @@ function dateRangeOrdered(p: { from?: string; to?: string }, ctx: z.RefinementCt
 
 export const topContentParamsSchema = z
   .object({
+    workspaceId: workspaceIdSchema,
     category: z.enum(CONTENT_CATEGORIES).nullish(),
     days: days().default(30),
     limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
@@ -40,8 +57,13 @@ export interface TopContentRow {
   engagementRate: number | null;
   /** likes + comments + shares of the latest cumulative row (the design's definition). */
   totalEngagement: number;
-  conversionCount: number;
-  revenue: number;
+  /**
+   * Exact conversions of the post; NULL when the caller may not read conversions (through row-level
+   * security, a member below analyst): unknown to them, not 0.
+   */
+  conversionCount: number | null;
+  /** Revenue of those conversions; NULL exactly when conversionCount is. */
+  revenue: number | null;
   platformId: number;
   contentCategory: ContentCategory | null;
   publishedAt: Date;
@@ -55,26 +77,39 @@ export interface TopContentRow {
 }
 
 /**
- * The best published posts of the last `days` days (default 30), optionally of one category, ranked
- * by latest engagement rate (ties by post id): each post once, with its latest cumulative figures and
- * its exact conversion count. Wraps SQL `get_top_content()`, the RPC behind `get_top_content_by_category`.
+ * The best published posts of workspace `workspaceId` of the last `days` days (default 30), optionally
+ * of one category, ranked by latest engagement rate (ties by post id): each post once, with its latest
+ * cumulative figures and its exact conversion count. Wraps SQL `get_top_content()`, the RPC behind
+ * `get_top_content_by_category`. An unknown workspace (or, through RLS, one the caller is not a member
+ * of) is an InvalidInputError naming workspaceId.
  */
-export async function getTopContentByCategory(db: Db, params: TopContentParams = {}): Promise<TopContentRow[]> {
-  const p = parseInput('getTopContentByCategory', topContentParamsSchema, params);
-  const rows = await queryRows(
-    db,
-    sql`SELECT t.post_id, t.caption, t.engagement_rate, t.total_engagement, t.conversion_count, t.revenue,
-               t.platform_id, t.content_category, t.published_at, t.analysis_date::text AS analysis_date,
-               t.likes_count, t.comments_count, t.shares_count, t.saves_count, t.views_count
-        FROM get_top_content(${p.category ?? null}::varchar, ${p.days}::int, ${p.limit}::int) t`,
-  );
+export async function getTopContentByCategory(db: Db, params: TopContentParams): Promise<TopContentRow[]> {
+  const fn = 'getTopContentByCategory';
+  const p = parseInput(fn, topContentParamsSchema, params);
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await queryRows(
+      db,
+      sql`SELECT t.post_id, t.caption, t.engagement_rate, t.total_engagement, t.conversion_count, t.revenue,
+                 t.platform_id, t.content_category, t.published_at, t.analysis_date::text AS analysis_date,
+                 t.likes_count, t.comments_count, t.shares_count, t.saves_count, t.views_count
+          FROM get_top_content(${p.category ?? null}::varchar, ${p.days}::int, ${p.limit}::int, ${p.workspaceId}::uuid) t`,
+    );
+  } catch (err) {
+    const pg = pgErrorOf(err);
+    // The function's own refusal of the workspace (the other arguments were validated above).
+    if (pg.code === '22023' && /^workspace: /.test(pg.message ?? '')) {
+      throw new InvalidInputError(fn, [{ field: 'workspaceId', reason: pg.message!.slice('workspace: '.length) }]);
+    }
+    throw err;
+  }
   return rows.map((r) => ({
     postId: String(r.post_id),
     caption: (r.caption as string | null) ?? null,
     engagementRate: numOrNull(r.engagement_rate),
     totalEngagement: num(r.total_engagement),
-    conversionCount: num(r.conversion_count),
-    revenue: num(r.revenue),
+    conversionCount: numOrNull(r.conversion_count),
+    revenue: numOrNull(r.revenue),
     platformId: num(r.platform_id),
     contentCategory: (r.content_category as ContentCategory | null) ?? null,
     publishedAt: toDate(r.published_at),
@@ -92,6 +127,7 @@ export async function getTopContentByCategory(db: Db, params: TopContentParams =
 
 export const dailyPlatformMetricsFiltersSchema = z
   .object({
+    workspaceId: workspaceIdSchema,
     platform: platformNameSchema.optional(),
     from: calendarDate.optional(),
     to: calendarDate.optional(),
@@ -123,17 +159,16 @@ export interface DailyPlatformMetricsRow {
 }
 
 /**
- * Rows of the `daily_platform_metrics` materialized view (as fresh as its last refresh), by date then
- * platform. Filters: `platform` (name), `from` / `to` (inclusive publish dates).
- * Reads as the server: the view has no row-level security and is closed to API clients.
+ * Rows of the `daily_platform_metrics` materialized view (as fresh as its last refresh) of workspace
+ * `workspaceId`, by date then platform. Filters: `platform` (name), `from` / `to` (inclusive publish
+ * dates). Reads as the server (service role): the view has no row-level security and is closed to API
+ * clients. An unknown workspace is an InvalidInputError naming workspaceId.
  */
-export async function getDailyPlatformMetrics(
-  db: Db,
-  filters: DailyPlatformMetricsFilters = {},
-): Promise<DailyPlatformMetricsRow[]> {
-  const f = parseInput('getDailyPlatformMetrics', dailyPlatformMetricsFiltersSchema, filters);
-  if (f.platform) await requirePlatform(db, 'getDailyPlatformMetrics', f.platform);
-  const where: SQL[] = [sql`true`];
+export async function getDailyPlatformMetrics(db: Db, filters: DailyPlatformMetricsFilters): Promise<DailyPlatformMetricsRow[]> {
+  const fn = 'getDailyPlatformMetrics';
+  const f = parseInput(fn, dailyPlatformMetricsFiltersSchema, filters);
+  if (f.platform) await requirePlatform(db, fn, f.platform);
+  const where: SQL[] = [sql`m.workspace_id = ${f.workspaceId}::uuid`];
   if (f.platform) where.push(sql`pl.name = ${f.platform}`);
   if (f.from) where.push(sql`m.publish_date >= ${f.from}::date`);
   if (f.to) where.push(sql`m.publish_date <= ${f.to}::date`);
@@ -147,6 +182,7 @@ export async function getDailyPlatformMetrics(
         WHERE ${sql.join(where, sql` AND `)}
         ORDER BY m.publish_date, m.platform_id`,
   );
+  if (rows.length === 0) await requireWorkspace(db, fn, f.workspaceId);
   return rows.map((r) => ({
     platformId: num(r.platform_id),
     platform: String(r.platform),
@@ -272,6 +308,7 @@ export async function getPostEngagementOverTime(
 
 export const bestPostingHoursParamsSchema = z
   .object({
+    workspaceId: workspaceIdSchema,
     platform: platformNameSchema.optional(),
     /** IANA time zone the hours are in (default UTC). */
     timeZone: z.string().min(1, 'must not be empty').max(64).default('UTC'),
@@ -297,11 +334,14 @@ export interface PostingHourRow {
 }
 
 /**
- * Per platform and local hour of publication: how many rated posts and their mean latest engagement
- * rate, best hour first within each platform (ties by hour). Hours without posts are absent.
- * Posts published in the last `days` days, up to now (or up to `asOf`).
+ * Per platform and local hour of publication: how many rated posts of workspace `workspaceId` and their
+ * mean latest engagement rate, best hour first within each platform (ties by hour). Hours without
+ * posts are absent. Posts published in the last `days` days, up to now (or up to `asOf`).
+ * Reads as the server (service role): posting_slot_stats has no policy for API clients, so a member's
+ * connection would see only the window's partial weeks. An unknown workspace is an InvalidInputError
+ * naming workspaceId.
  */
-export async function getBestPostingHours(db: Db, params: BestPostingHoursParams = {}): Promise<PostingHourRow[]> {
+export async function getBestPostingHours(db: Db, params: BestPostingHoursParams): Promise<PostingHourRow[]> {
   const fn = 'getBestPostingHours';
   const p = parseInput(fn, bestPostingHoursParamsSchema, params);
   if (p.platform) await requirePlatform(db, fn, p.platform);
@@ -353,7 +393,7 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
           parts AS (
             SELECT c.platform_id, (((c.slot * 900 + wk.off) % 86400 + 86400) % 86400 / 3600)::int AS hour,
                    c.posts_count::bigint AS posts, c.rate_sum AS rate_sum
-            FROM weeks wk JOIN posting_slot_stats c ON c.week_start = wk.a
+            FROM weeks wk JOIN posting_slot_stats c ON c.workspace_id = ${p.workspaceId}::uuid AND c.week_start = wk.a
             WHERE true ${platformFilter(sql`c.platform_id`)}
             UNION ALL
             SELECT l.platform_id,
@@ -361,7 +401,8 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
                      % 86400 / 3600)::int,
                    1, l.engagement_rate
             FROM ranges r, rest g
-            JOIN post_latest_analytics l ON l.published_at >= g.a AND l.published_at < g.b
+            JOIN post_latest_analytics l
+              ON l.workspace_id = ${p.workspaceId}::uuid AND l.published_at >= g.a AND l.published_at < g.b
             WHERE g.a < g.b AND l.engagement_rate IS NOT NULL ${platformFilter(sql`l.platform_id`)}
           ),
           hours AS (
@@ -375,6 +416,7 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
           FROM hours h JOIN social_platforms pl ON pl.id = h.platform_id
           ORDER BY h.platform_id, h.avg_engagement_rate DESC, h.hour`,
     );
+    if (rows.length === 0) await requireWorkspace(db, fn, p.workspaceId);
     return rows.map((r) => ({
       platformId: num(r.platform_id),
       platform: String(r.platform),
@@ -395,9 +437,10 @@ export async function getBestPostingHours(db: Db, params: BestPostingHoursParams
 // Template performance
 
 /**
- * Recomputes usage_count, avg_engagement_rate and success_rate of every template from the posts that
- * use it (SQL `refresh_template_performance()`; definitions in docs/dashboard.md). Returns how many
- * templates changed.
+ * Recomputes usage_count, avg_engagement_rate and success_rate of every template of every workspace
+ * from the posts that use it, each template measured against its own workspace's posts (SQL
+ * `refresh_template_performance()`, the job pg_cron runs; definitions in docs/dashboard.md). Returns
+ * how many templates changed.
  */
 export async function refreshTemplatePerformance(db: Db): Promise<number> {
   const [row] = await queryRows(db, sql`SELECT refresh_template_performance() AS changed`);

@@ -15,9 +15,14 @@ import { mulberry32, type Rng } from './random.js';
 
 // A generated data set for the dashboard and conversion tests, kept in memory as well so every figure
 // can be recomputed by brute force over the raw rows. Seeded: the same seed gives the same data.
+// Two workspaces (an agency's two brands), each owned by one user: about 80 % of the posts are the
+// first's, the rest the second's; the same platform users engage with both, so per-workspace distinct
+// counts differ from global ones.
 
 export interface FxPost {
   id: string;
+  /** workspaces[0] for users[0]'s posts, workspaces[1] for users[1]'s. */
+  workspaceId: string;
   userId: string;
   platformId: number;
   platform: string;
@@ -55,9 +60,13 @@ export interface FxConversion {
   at: Date;
 }
 export interface Fixture {
+  /** users[i] owns workspaces[i]: two brands of one agency, whose figures must never mix. */
   users: string[];
+  workspaces: string[];
   platforms: Map<number, string>;
+  /** templates[0..2] of workspaces[0] (the third never used), templates[3..4] of workspaces[1]. */
   templates: string[];
+  templateWorkspace: Map<string, string>;
   posts: FxPost[];
   analytics: FxAnalytics[];
   events: FxEvent[];
@@ -85,33 +94,48 @@ export async function buildFixture(db: Db, opts: { seed: number; posts: number; 
   const r = mulberry32(opts.seed);
   const now = opts.now ?? Date.now();
   const users = [r.uuid(), r.uuid()];
-  for (const u of users) await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${u}, ${`${u}@example.test`})`);
+  // Ids the data set had no need of before workspaces come from a stream of their own, so the main
+  // stream (and every post, day and event drawn from it) is what it was.
+  const side = mulberry32(opts.seed ^ 0x5eed);
+  const workspaces = [side.uuid(), side.uuid()];
+  for (const [i, u] of users.entries()) {
+    await db.execute(sql`INSERT INTO auth.users (id, email) VALUES (${u}, ${`${u}@example.test`})`);
+    await db.execute(sql`INSERT INTO workspaces (id, name, slug) VALUES (${workspaces[i]!}, ${`Brand ${i}`}, ${`brand-${i}-${opts.seed}`})`);
+    await db.execute(sql`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${workspaces[i]!}, ${u}, 'owner')`);
+  }
   const platformRows = await queryRows<{ id: number; name: string }>(db, sql`SELECT id, name FROM social_platforms ORDER BY id`);
   const platforms = new Map(platformRows.map((p) => [Number(p.id), String(p.name)]));
 
-  const templates = [r.uuid(), r.uuid(), r.uuid()];
-  await db.insert(contentTemplates).values(templates.map((id, i) => ({ id, userId: users[0]!, name: `template ${i}` })));
+  const templates = [r.uuid(), r.uuid(), r.uuid(), side.uuid(), side.uuid()];
+  const templateWorkspace = new Map(templates.map((id, i) => [id, workspaces[i < 3 ? 0 : 1]!]));
+  await db.insert(contentTemplates).values(
+    templates.map((id, i) => ({ id, workspaceId: templateWorkspace.get(id)!, userId: users[i < 3 ? 0 : 1]!, name: `template ${i}` })),
+  );
 
   const posts: FxPost[] = [];
   for (let i = 0; i < opts.posts; i++) {
     const status = r.chance(0.85) ? 'published' : r.pick(['draft', 'scheduled'] as const);
     const platformId = r.pick([...platforms.keys()]);
+    const id = r.uuid();
+    const brand = r.chance(0.8) ? 0 : 1;
     posts.push({
-      id: r.uuid(),
-      userId: r.chance(0.8) ? users[0]! : users[1]!,
+      id,
+      workspaceId: workspaces[brand]!,
+      userId: users[brand]!,
       platformId,
       platform: platforms.get(platformId)!,
-      // The third template is never used: its figures must be reset to 0 / NULL.
-      templateId: r.chance(0.6) ? r.pick(templates.slice(0, 2)) : null,
+      // A template of the post's own workspace; the third template is never used: its figures must be
+      // reset to 0 / NULL.
+      templateId: r.chance(0.6) ? r.pick(brand === 0 ? templates.slice(0, 2) : templates.slice(3, 5)) : null,
       status,
       category: r.chance(0.9) ? r.pick(CONTENT_CATEGORIES) : null,
       publishedAt: status === 'published' ? new Date(now - Math.round(publishedDaysAgo(r, opts.spanDays ?? 130) * DAY)) : null,
     });
   }
-  // Templates belong to users[0]; a post of users[1] may still name one (the server writes as service role).
   await db.insert(socialPosts).values(
     posts.map((p) => ({
       id: p.id,
+      workspaceId: p.workspaceId,
       userId: p.userId,
       platformId: p.platformId,
       templateId: p.templateId,
@@ -226,7 +250,7 @@ export async function buildFixture(db: Db, opts: { seed: number; posts: number; 
       })),
     );
   }
-  return { users, platforms, templates, posts, analytics, events, conversions };
+  return { users, workspaces, platforms, templates, templateWorkspace, posts, analytics, events, conversions };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ export async function ensurePartitionsSince(db: Db, from: Date, monthsAhead = 3)
     // Months before the current one that no partition covers (decided by range, as the function does).
     const placeholders = await queryRows<{ at: string }>(
       tx,
-      sql`INSERT INTO engagement_events_default (post_id, event_timestamp, event_key, event_type)
-          SELECT ${PLACEHOLDER_POST}::uuid, m AT TIME ZONE 'UTC', ${PLACEHOLDER_KEY}::bigint, 'view'
+      // workspace_id is NOT NULL and the fill trigger finds no post: the placeholder names no workspace of its own.
+      sql`INSERT INTO engagement_events_default (post_id, event_timestamp, event_key, event_type, workspace_id)
+          SELECT ${PLACEHOLDER_POST}::uuid, m AT TIME ZONE 'UTC', ${PLACEHOLDER_KEY}::bigint, 'view', ${PLACEHOLDER_POST}::uuid
             FROM generate_series(date_trunc('month', ${from.toISOString()}::timestamptz AT TIME ZONE 'UTC'),
                                  date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month',
                                  interval '1 month') AS m

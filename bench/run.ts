@@ -18,6 +18,7 @@ import { generateEvent } from '../src/demo/generate.js';
 import { redact } from '../src/cli/target.js';
 import * as q from '../src/queries/index.js';
 import { CONTENT_CATEGORIES, socialAccounts, socialPlatforms, socialPosts } from '../src/schema/index.js';
+import { measureRls, rlsMarkdown } from './rls.js';
 
 const DAY = 86_400_000;
 
@@ -202,13 +203,13 @@ async function run(db: PostgresDb) {
 
   step('setup: posts, accounts, partitions');
   await ensurePartitionsSince(db, measuredMonth);
-  const posts = await createPosts(db, bulkFrom, now);
+  const { posts, workspaceId, ownerId } = await createPosts(db, bulkFrom, now);
 
   step(`bulk load: ${(scale.events - scale.measured).toLocaleString('en-US')} events (INSERT ... SELECT generate_series)`);
   await bulkLoadEvents(db, scale.events - scale.measured, bulkFrom, now);
 
   step(`(1)+(2) ${scale.measured.toLocaleString('en-US')} realistic events through recordEngagementEvents vs COPY`);
-  await guarded('ingest_and_size', '(1)+(2) size and ingest', () => measureIngestAndSize(db, posts, measuredMonth));
+  await guarded('ingest_and_size', '(1)+(2) size and ingest', () => measureIngestAndSize(db, posts, measuredMonth, workspaceId));
 
   step('(4) rollups: full rebuild, then incremental after new events');
   await guarded('rollups', '(4) rollups', () => measureRollups(db, posts, now));
@@ -217,7 +218,13 @@ async function run(db: PostgresDb) {
   await guarded('trends', '(5) trend detection', () => measureTrends(db, now));
 
   step('(3) dashboard queries');
-  await guarded('dashboard', '(3) dashboard queries', () => measureDashboard(db, posts));
+  await guarded('dashboard', '(3) dashboard queries', () => measureDashboard(db, posts, workspaceId));
+
+  step('(3) dashboards both ways: the owner through row-level security vs the service role');
+  const plansPath = flags.out ? `${flags.out}.rls-plans.md` : quick ? 'bench/RLS-PLANS.quick.md' : 'bench/RLS-PLANS.md';
+  await guarded('dashboard_rls', '(3) dashboards through RLS', () =>
+    measureRls({ db, url: benchUrl, workspaceId, ownerId, runs: scale.runs, record, log, plansPath }),
+  );
 
   step('(6) archiving a month');
   await guarded('archive', '(6) archiving', () => measureArchive(db, measuredMonth, now));
@@ -233,7 +240,7 @@ async function guarded(id: string, name: string, fn: () => Promise<void>) {
   }
 }
 
-async function createPosts(db: PostgresDb, from: Date, to: Date): Promise<Post[]> {
+async function createPosts(db: PostgresDb, from: Date, to: Date): Promise<{ posts: Post[]; workspaceId: string; ownerId: string }> {
   const r = seededRandom(42);
   const userId = r.uuid();
   await db.insert(authUsers).values({ id: userId, email: 'bench@jmefit.example' });
@@ -277,7 +284,7 @@ async function createPosts(db: PostgresDb, from: Date, to: Date): Promise<Post[]
     SELECT row_number() OVER (ORDER BY published_at, id) AS n, id, published_at FROM social_posts`);
   await db.execute(sql`CREATE UNIQUE INDEX ON bench_posts (n)`);
   log(`  ${posts.length.toLocaleString('en-US')} posts, ${accounts.length} accounts`);
-  return posts;
+  return { posts, workspaceId: workspace.id, ownerId: userId };
 }
 
 /**
@@ -329,7 +336,7 @@ async function bulkLoadEvents(db: PostgresDb, n: number, from: Date, to: Date) {
 /** engagement_events' columns in the order the COPY text and the ceiling's INSERT use. */
 const EVENT_COLUMNS =
   'post_id, event_timestamp, event_key, event_value, user_follower_count, event_type, ' +
-  'platform_user_id, platform_username, country_code, age_range, gender, event_metadata';
+  'platform_user_id, platform_username, country_code, age_range, gender, event_metadata, workspace_id';
 
 /** The measured events, generated in batches (same seed: the COPY baseline gets identical rows). */
 function* measuredBatches(posts: Post[], month: Date, batch: number) {
@@ -348,7 +355,7 @@ function* measuredBatches(posts: Post[], month: Date, batch: number) {
   }
 }
 
-async function measureIngestAndSize(db: PostgresDb, posts: Post[], month: Date) {
+async function measureIngestAndSize(db: PostgresDb, posts: Post[], month: Date, workspaceId: string) {
   const batch = 100_000;
   const partition = `engagement_events_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
 
@@ -387,6 +394,8 @@ async function measureIngestAndSize(db: PostgresDb, posts: Post[], month: Date) 
           e.ageRange ?? '\\N',
           e.gender ?? '\\N',
           e.eventMetadata ? JSON.stringify(e.eventMetadata).replace(/\\/g, '\\\\') : '\\N',
+          // As recordEngagementEvents writes it (the post's workspace), so the rows are the same.
+          workspaceId,
         ].join('\t'),
       )
       .join('\n') + '\n';
@@ -579,16 +588,16 @@ async function measureTrends(db: PostgresDb, now: Date) {
   });
 }
 
-async function measureDashboard(db: PostgresDb, posts: Post[]) {
+async function measureDashboard(db: PostgresDb, posts: Post[], workspaceId: string) {
   const somePost = posts[Math.floor(posts.length * 0.99)]!.id;
   const queries: [string, () => Promise<unknown>][] = [
-    ['getTopContentByCategory (workout, 30 days, 10)', () => q.getTopContentByCategory(db, { category: 'workout', days: 30, limit: 10 })],
-    ['getTopContentByCategory (all, 30 days, 50)', () => q.getTopContentByCategory(db, { days: 30, limit: 50 })],
-    ['getDailyPlatformMetrics (30 days)', () => q.getDailyPlatformMetrics(db, { from: new Date(Date.now() - 30 * DAY) })],
-    ['getBestPostingHours (90 days)', () => q.getBestPostingHours(db, { days: 90 })],
-    ['getConversionFunnel (by platform)', () => q.getConversionFunnel(db, { by: 'platform' })],
-    ['getConversionFunnel (by post, 50)', () => q.getConversionFunnel(db, { by: 'post', limit: 50 })],
-    ['getTrendingTopics (50)', () => q.getTrendingTopics(db, { limit: 50 })],
+    ['getTopContentByCategory (workout, 30 days, 10)', () => q.getTopContentByCategory(db, { workspaceId, category: 'workout', days: 30, limit: 10 })],
+    ['getTopContentByCategory (all, 30 days, 50)', () => q.getTopContentByCategory(db, { workspaceId, days: 30, limit: 50 })],
+    ['getDailyPlatformMetrics (30 days)', () => q.getDailyPlatformMetrics(db, { workspaceId, from: new Date(Date.now() - 30 * DAY) })],
+    ['getBestPostingHours (90 days)', () => q.getBestPostingHours(db, { workspaceId, days: 90 })],
+    ['getConversionFunnel (by platform)', () => q.getConversionFunnel(db, { workspaceId, by: 'platform' })],
+    ['getConversionFunnel (by post, 50)', () => q.getConversionFunnel(db, { workspaceId, by: 'post', limit: 50 })],
+    ['getTrendingTopics (50)', () => q.getTrendingTopics(db, { workspaceId, limit: 50 })],
     ['getPostEngagementOverTime (one post)', () => q.getPostEngagementOverTime(db, { postId: somePost })],
   ];
   // Steady state, as autovacuum would leave it: the bulk load just wrote millions of rows, and an
@@ -688,7 +697,7 @@ Written by \`npm run bench${quick ? ' -- --quick' : ''}\` (bench/run.ts) on ${St
 | Figure | Value | Target | Result | Detail |
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
-
+${rlsMarkdown()}
 How each figure is measured: docs/cli.md, section "Benchmark".
 `;
   writeFileSync(mdPath, md);

@@ -20,4 +20,4 @@ AS $function$
 $function$;
 
 REVOKE ALL ON FUNCTION public.platform_publish_limits(jsonb) FROM PUBLIC, anon, authenticated, service_role;
-GRANT EXECUTE ON FUNCTION public.platform_publish_limits(jsonb) TO authenticated, service_role;
+GRANT EXECUTE ON FUNCTION public.platform_publish_limits(jsonb) TO service_role;

@@ -52,19 +52,19 @@ export async function nextPostingSlot(db: Db, accountId: string, options: NextSl
   const id = parseInput(fn, z.uuid('must be a UUID'), accountId);
   const o = parseInput(fn, nextSlotOptionsSchema, options);
   const asOf = o.asOf ?? new Date();
-  const [account] = await queryRows<{ time_zone: string; slots: string[] | string; spacing: unknown }>(
+  const [account] = await queryRows<{ time_zone: string; slots: string[] | string; spacing: unknown; rate_limits: unknown }>(
     db,
     sql`SELECT coalesce(s.time_zone, 'UTC') AS time_zone, coalesce(s.posting_slots, '{}')::text[] AS slots,
-               coalesce(s.min_spacing, d.min_spacing)::text AS spacing
+               s.min_spacing::text AS spacing, pl.rate_limits
         FROM social_accounts a
         JOIN social_platforms pl ON pl.id = a.platform_id
-        CROSS JOIN LATERAL platform_publish_limits(pl.rate_limits) d
         LEFT JOIN account_publishing_settings s ON s.account_id = a.id
         WHERE a.id = ${id}::uuid`,
   );
   if (!account) throw new InvalidInputError(fn, [{ field: 'accountId', reason: `no account ${id}` }]);
   const zone = account.time_zone;
-  const gapMs = Math.max(o.minGapMs, intervalMs(account.spacing));
+  const spacingMs = account.spacing === null ? platformSpacingMs(account.rate_limits) : intervalMs(account.spacing);
+  const gapMs = Math.max(o.minGapMs, spacingMs);
 
   const hours = await queryRows<{ hour: unknown; rate: unknown; posts: unknown }>(
     db,
@@ -140,4 +140,12 @@ export async function nextPostingSlot(db: Db, accountId: string, options: NextSl
 function parsePgArray(v: string): string[] {
   const inner = v.replace(/^\{|\}$/g, '');
   return inner === '' ? [] : inner.split(',').map((s) => s.replace(/"/g, ''));
+}
+
+/** The platform's default spacing from its rate_limits, under the names platform_publish_limits (SQL) reads. */
+function platformSpacingMs(rateLimits: unknown): number {
+  const r = rateLimits && typeof rateLimits === 'object' ? (rateLimits as Record<string, unknown>) : {};
+  const n = (v: unknown) => (v === undefined || v === null || Number.isNaN(Number(v)) ? undefined : Number(v));
+  const seconds = n(r.min_spacing_seconds) ?? n(r.min_interval_seconds) ?? (n(r.min_spacing_minutes) ?? 0) * 60;
+  return seconds * 1000;
 }

@@ -155,7 +155,9 @@ describe('migrating a database that holds data', () => {
         sql`select count(*)::int n, coalesce(sum(posts_count), 0)::int posts from posting_slot_stats`,
       );
       expect(cells!.posts).toBe(60);
-      const got = await getBestPostingHours(db, { days: 90 });
+      // 0038 gave the user who owned the posts a workspace of their own.
+      const [ws] = await queryRows<{ id: string }>(db, sql`select workspace_id::text id from workspace_members where user_id = ${user}`);
+      const got = await getBestPostingHours(db, { days: 90, workspaceId: ws!.id });
       const want = await queryRows<{ platform_id: number; hour: number; posts_count: number; avg_engagement_rate: string }>(
         db,
         sql`select platform_id, extract(hour from published_at at time zone 'UTC')::int AS hour, count(*)::int posts_count,

@@ -185,6 +185,28 @@ describe('members', () => {
   });
 });
 
+describe('deleting a user', () => {
+  it('keeps the brand\'s accounts, templates and posts they made, with no author', async () => {
+    const owner = await createUser(t.db);
+    const [w] = await listWorkspaces(t.db, owner);
+    const editor = await createUser(t.db, { workspace: false });
+    await addWorkspaceMember(t.db, { workspaceId: w!.id, userId: editor, role: 'admin' });
+    const account = await createAccount(t.db, editor, 'instagram', w!.id);
+    const post = await createPost(t.db, { userId: editor, accountId: account });
+    await t.db.execute(sql`DELETE FROM auth.users WHERE id = ${editor}::uuid`);
+    const rows = await queryRows<{ id: string; user_id: string | null; workspace_id: string }>(
+      t.db,
+      sql`SELECT id::text, user_id::text, workspace_id::text FROM social_accounts WHERE id = ${account}::uuid
+          UNION ALL SELECT id::text, user_id::text, workspace_id::text FROM social_posts WHERE id = ${post}::uuid`,
+    );
+    expect(rows).toEqual([
+      { id: account, user_id: null, workspace_id: w!.id },
+      { id: post, user_id: null, workspace_id: w!.id },
+    ]);
+    expect((await listWorkspaces(t.db, owner))[0]).toMatchObject({ memberCount: 1 });
+  });
+});
+
 describe('deleting a workspace', () => {
   it('is an owner\'s; it takes its members, accounts, posts and their analytics with it, and nothing of another workspace', async () => {
     const owner = await createUser(t.db);

@@ -15,10 +15,11 @@ export const socialAccounts = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    /** Who connected it. */
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    /**
+     * Who connected it; NULL once their user is deleted: the brand's rows outlive the staff who made them
+     * (deleting a user used to delete everything they had written).
+     */
+    userId: uuid('user_id').references(() => authUsers.id, { onDelete: 'set null' }),
     platformId: integer('platform_id')
       .notNull()
       .references(() => socialPlatforms.id),

@@ -59,10 +59,11 @@ export const socialPosts = pgTable(
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' })
       .$defaultFn(fromTrigger),
-    /** Author. */
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    /**
+     * Author; NULL once their user is deleted: the brand's rows outlive the staff who made them
+     * (deleting a user used to delete everything they had written).
+     */
+    userId: uuid('user_id').references(() => authUsers.id, { onDelete: 'set null' }),
     platformId: integer('platform_id')
       .notNull()
       .references(() => socialPlatforms.id),

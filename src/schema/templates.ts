@@ -15,10 +15,11 @@ export const contentTemplates = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    /** Author. */
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => authUsers.id, { onDelete: 'cascade' }),
+    /**
+     * Author; NULL once their user is deleted: the brand's rows outlive the staff who made them
+     * (deleting a user used to delete everything they had written).
+     */
+    userId: uuid('user_id').references(() => authUsers.id, { onDelete: 'set null' }),
     name: varchar('name', { length: 100 }).notNull(),
     category: varchar('category', { length: 50 }),
     platformId: integer('platform_id').references(() => socialPlatforms.id),

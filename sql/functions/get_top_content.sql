@@ -12,8 +12,10 @@
 -- stops after result_limit posts instead of walking every brand's posts and discarding others'.
 -- conversion_count and revenue are an analyst's (post_conversion_totals is analyst+): where the caller
 -- is below analyst in the post's workspace they are NULL (unknown to them), never a misleading 0.
--- `workspace` that does not exist, or that the signed-in caller is not a member of, is an error
--- naming it (invalid_parameter_value); without `workspace` a user of no workspace gets no rows.
+-- A `workspace` that does not exist, or that the signed-in caller is not a member of, gives no rows,
+-- as row-level security would (it says nothing about whether the workspace exists); so does a caller
+-- of no workspace (a customer of the fitness app). getTopContentByCategory turns an empty answer for
+-- an unknown workspace into an error naming workspaceId.
 CREATE OR REPLACE FUNCTION public.get_top_content(category_filter character varying DEFAULT NULL::character varying, time_period integer DEFAULT 30, result_limit integer DEFAULT 50, workspace uuid DEFAULT NULL::uuid)
  RETURNS TABLE(post_id uuid, caption text, engagement_rate numeric, total_engagement bigint, conversion_count integer, revenue numeric, platform_id integer, content_category character varying, published_at timestamp with time zone, analysis_date date, likes_count integer, comments_count integer, shares_count integer, saves_count integer, views_count bigint)
  LANGUAGE plpgsql
@@ -43,11 +45,7 @@ BEGIN
     scope := social_private.member_workspaces('viewer');
     analyst := social_private.member_workspaces('analyst');
     IF workspace IS NOT NULL THEN
-      IF NOT workspace = ANY (scope) THEN
-        RAISE EXCEPTION 'workspace: % is not a workspace you are a member of', workspace
-          USING ERRCODE = 'invalid_parameter_value';
-      END IF;
-      scope := ARRAY[workspace];
+      scope := CASE WHEN workspace = ANY (scope) THEN ARRAY[workspace] ELSE '{}'::uuid[] END;
     END IF;
     IF cardinality(scope) = 0 THEN
       RETURN;
@@ -77,10 +75,6 @@ BEGIN
     CASE WHEN category_filter IS NULL THEN '' ELSE 'AND l.content_category = $2' END,
     CASE WHEN scope IS NULL THEN '' WHEN cardinality(scope) = 1 THEN 'AND l.workspace_id = $6' ELSE 'AND l.workspace_id = ANY ($4)' END)
   USING time_period, category_filter, result_limit, scope, analyst, scope[1];
-  IF NOT FOUND AND workspace IS NOT NULL AND analyst IS NULL
-     AND NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = workspace) THEN
-    RAISE EXCEPTION 'workspace: no workspace %', workspace USING ERRCODE = 'invalid_parameter_value';
-  END IF;
 END
 $function$;
 

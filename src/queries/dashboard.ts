@@ -86,23 +86,15 @@ export interface TopContentRow {
 export async function getTopContentByCategory(db: Db, params: TopContentParams): Promise<TopContentRow[]> {
   const fn = 'getTopContentByCategory';
   const p = parseInput(fn, topContentParamsSchema, params);
-  let rows: Record<string, unknown>[];
-  try {
-    rows = await queryRows(
-      db,
-      sql`SELECT t.post_id, t.caption, t.engagement_rate, t.total_engagement, t.conversion_count, t.revenue,
-                 t.platform_id, t.content_category, t.published_at, t.analysis_date::text AS analysis_date,
-                 t.likes_count, t.comments_count, t.shares_count, t.saves_count, t.views_count
-          FROM get_top_content(${p.category ?? null}::varchar, ${p.days}::int, ${p.limit}::int, ${p.workspaceId}::uuid) t`,
-    );
-  } catch (err) {
-    const pg = pgErrorOf(err);
-    // The function's own refusal of the workspace (the other arguments were validated above).
-    if (pg.code === '22023' && /^workspace: /.test(pg.message ?? '')) {
-      throw new InvalidInputError(fn, [{ field: 'workspaceId', reason: pg.message!.slice('workspace: '.length) }]);
-    }
-    throw err;
-  }
+  const rows = await queryRows(
+    db,
+    sql`SELECT t.post_id, t.caption, t.engagement_rate, t.total_engagement, t.conversion_count, t.revenue,
+               t.platform_id, t.content_category, t.published_at, t.analysis_date::text AS analysis_date,
+               t.likes_count, t.comments_count, t.shares_count, t.saves_count, t.views_count
+        FROM get_top_content(${p.category ?? null}::varchar, ${p.days}::int, ${p.limit}::int, ${p.workspaceId}::uuid) t`,
+  );
+  // The function answers an unknown (or foreign) workspace with no rows, as RLS would.
+  if (rows.length === 0) await requireWorkspace(db, fn, p.workspaceId);
   return rows.map((r) => ({
     postId: String(r.post_id),
     caption: (r.caption as string | null) ?? null,

@@ -17,6 +17,7 @@ import { seededRandom } from '../src/demo/random.js';
 import { generateEvent } from '../src/demo/generate.js';
 import { redact } from '../src/cli/target.js';
 import * as q from '../src/queries/index.js';
+import { measurePublishing } from './publishing.js';
 import { CONTENT_CATEGORIES, socialAccounts, socialPlatforms, socialPosts } from '../src/schema/index.js';
 import { measureRls, rlsMarkdown } from './rls.js';
 
@@ -224,6 +225,21 @@ async function run(db: PostgresDb) {
   const plansPath = flags.out ? `${flags.out}.rls-plans.md` : quick ? 'bench/RLS-PLANS.quick.md' : 'bench/RLS-PLANS.md';
   await guarded('dashboard_rls', '(3) dashboards through RLS', () =>
     measureRls({ db, url: benchUrl, workspaceId, ownerId, runs: scale.runs, record, log, plansPath }),
+  );
+
+  step('(7) publishing: claims with scheduled posts due, 4 workers');
+  await guarded('publishing', '(7) publishing', () =>
+    measurePublishing(db, {
+      url: benchUrl,
+      quick,
+      record,
+      log,
+      probes: [
+        () => q.getTopContentByCategory(db, { workspaceId, days: 30, limit: 50 }),
+        () => q.getDailyPlatformMetrics(db, { workspaceId, from: new Date(Date.now() - 30 * DAY) }),
+        () => q.getBestPostingHours(db, { workspaceId, days: 90 }),
+      ],
+    }),
   );
 
   step('(6) archiving a month');

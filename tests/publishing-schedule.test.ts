@@ -120,6 +120,24 @@ describe('the state machine', () => {
                        SELECT a.workspace_id, a.user_id, a.platform_id, a.id, 'image', 'unknown', gen_random_uuid(), now() FROM social_accounts a WHERE a.id = ${account}::uuid`),
     );
     expect(inserted.message).toMatch(/^status: a post is not created as unknown \(only claim_due_posts makes a post publishing\)/);
+    // Into and out of publishing only through the publishing functions, even for the owner: a post is
+    // not taken from under its worker.
+    const queued = await draft();
+    await schedulePost(t.db, queued, { at: new Date(Date.now() + 60_000) });
+    const direct = await pgError(
+      t.db.execute(sql`UPDATE social_posts SET status = 'publishing', claim_token = gen_random_uuid(), claimed_by = 'me', lease_expires_at = now()
+                       WHERE id = ${queued}::uuid`),
+    );
+    expect(direct).toMatchObject({ code: '23514', constraint_name: 'social_posts_status_transition' });
+    expect(direct.message).toMatch(/^status: scheduled -> publishing is made by the publishing functions only/);
+    const [claimed] = (await claimDuePosts(t.db, { worker: 'w', maxPosts: 1000, asOf: new Date(Date.now() + 120_000) })).filter((c) => c.postId === queued);
+    expect(claimed).toBeDefined();
+    expect((await pgError(t.db.execute(sql`UPDATE social_posts SET status = 'scheduled' WHERE id = ${queued}::uuid`))).message).toMatch(
+      /^status: publishing -> scheduled is made by the publishing functions only/,
+    );
+    await expect(schedulePost(t.db, queued, { at: new Date(Date.now() + 3_600_000) })).rejects.toThrow(PublishStateError);
+    expect((await postRow(t.db, queued)).status).toBe('publishing');
+
     await t.db.execute(sql`UPDATE social_posts SET status = 'published', published_at = now() WHERE id = ${id}::uuid`);
     expect((await pgError(t.db.execute(sql`UPDATE social_posts SET status = 'scheduled', scheduled_at = now() WHERE id = ${id}::uuid`))).message).toMatch(
       /published -> scheduled is not a move .*\(a published post stays as it is\)/,

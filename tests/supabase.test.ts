@@ -262,6 +262,10 @@ const CALLS: Record<string, Call> = {
     sql: () => sql`SELECT extract(epoch FROM publish_retry_delay(1, interval '30 seconds', interval '1 hour', 0.5))::float8 AS r`,
     check: (rows) => expect(Number(scalar(rows))).toBeGreaterThan(0),
   },
+  'platform_publish_limits(jsonb)': {
+    sql: () => sql`SELECT posts_per_window AS r FROM platform_publish_limits('{"posts_per_24h": 25}'::jsonb)`,
+    check: (rows) => expect(Number(scalar(rows))).toBe(25),
+  },
   'get_publishing_queue(uuid,timestamp with time zone)': {
     sql: () => sql`SELECT platform FROM get_publishing_queue() ORDER BY platform`,
     check: (rows) => expect(rows.map((r) => r.platform)).toEqual(['instagram', 'tiktok', 'youtube']),

@@ -23,6 +23,7 @@ CREATE OR REPLACE FUNCTION public.claim_due_posts(worker text, max_posts integer
 AS $function$
 #variable_conflict use_column
 DECLARE
+  prev_flag text := current_setting('social.publish_function', true);
   t0 timestamptz := coalesce(claim_due_posts.as_of, clock_timestamp());
   t timestamptz;
   ids uuid[];
@@ -44,6 +45,7 @@ BEGIN
       current_setting('transaction_isolation') USING ERRCODE = 'invalid_transaction_state';
   END IF;
 
+  PERFORM set_config('social.publish_function', 'on', true);
   PERFORM expire_post_publish_leases(t0, 100);
 
   SELECT array_agg(c.id) INTO ids FROM (
@@ -53,6 +55,7 @@ BEGIN
     LIMIT claim_due_posts.max_posts
     FOR UPDATE OF p SKIP LOCKED) c;
   IF ids IS NULL THEN
+    PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
     RETURN;
   END IF;
 
@@ -164,6 +167,7 @@ BEGIN
   LEFT JOIN social_accounts a ON a.id = u.account_id
   WHERE u.claim
   ORDER BY u.due_at, u.id;
+  PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
 END
 $function$;
 

@@ -8,6 +8,7 @@ CREATE OR REPLACE FUNCTION public.complete_post_publish(post_id uuid, claim_toke
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
+  prev_flag text := current_setting('social.publish_function', true);
   at timestamptz := coalesce(complete_post_publish.published_at, clock_timestamp());
   done boolean;
 BEGIN
@@ -16,6 +17,7 @@ BEGIN
     RAISE EXCEPTION 'platform_post_id: % is not a platform post id (1 to 100 characters): webhooks and insights find the post by it',
       coalesce(quote_literal(complete_post_publish.platform_post_id), 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM set_config('social.publish_function', 'on', true);
   UPDATE social_posts s
   SET status = 'published', platform_post_id = complete_post_publish.platform_post_id,
       platform_url = coalesce(complete_post_publish.platform_url, s.platform_url), published_at = at, last_error = NULL
@@ -29,6 +31,7 @@ BEGIN
   SET outcome = 'published', finished_at = clock_timestamp(), error = NULL,
       platform_response = coalesce(complete_post_publish.response, a.platform_response)
   WHERE a.claim_token = complete_post_publish.claim_token;
+  PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
   RETURN at;
 END
 $function$;

@@ -8,6 +8,7 @@ CREATE OR REPLACE FUNCTION public.expire_post_publish_leases(as_of timestamp wit
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
+  prev_flag text := current_setting('social.publish_function', true);
   t timestamptz := coalesce(expire_post_publish_leases.as_of, clock_timestamp());
   expired integer;
 BEGIN
@@ -15,6 +16,7 @@ BEGIN
     RAISE EXCEPTION 'max_rows: % is not a positive number (NULL: no bound)', expire_post_publish_leases.max_rows
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM set_config('social.publish_function', 'on', true);
   WITH x AS (
     SELECT p.id FROM social_posts p
     WHERE p.status = 'publishing' AND p.lease_expires_at < t
@@ -37,6 +39,7 @@ BEGIN
     RETURNING 1
   )
   SELECT count(*)::int INTO expired FROM u;
+  PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
   RETURN expired;
 END
 $function$;

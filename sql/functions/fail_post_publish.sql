@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION public.fail_post_publish(post_id uuid, claim_token uu
 AS $function$
 #variable_conflict use_column
 DECLARE
+  prev_flag text := current_setting('social.publish_function', true);
   t timestamptz := clock_timestamp();
   p record;
   retry boolean;
@@ -38,6 +39,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
+  PERFORM set_config('social.publish_function', 'on', true);
   SELECT s.publish_attempts INTO p FROM social_posts s
   WHERE s.id = fail_post_publish.post_id AND s.claim_token = fail_post_publish.claim_token AND s.status = 'publishing'
   FOR UPDATE;
@@ -63,6 +65,7 @@ BEGIN
   SET outcome = CASE WHEN fail_post_publish.retry_after IS NOT NULL THEN 'rate_limited' WHEN retry THEN 'retry' ELSE 'failed' END,
       finished_at = t, error = msg, platform_response = coalesce(fail_post_publish.response, a.platform_response)
   WHERE a.claim_token = fail_post_publish.claim_token;
+  PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
   RETURN QUERY SELECT CASE WHEN retry THEN 'scheduled' ELSE 'failed' END, due;
 END
 $function$;

@@ -7,12 +7,14 @@ CREATE OR REPLACE FUNCTION public.mark_post_publish_unknown(post_id uuid, claim_
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
+  prev_flag text := current_setting('social.publish_function', true);
   msg text := left(btrim(mark_post_publish_unknown.error), 2000);
   done boolean;
 BEGIN
   IF msg IS NULL OR msg = '' THEN
     RAISE EXCEPTION 'error: say why the outcome is unknown (a non-blank text)' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM set_config('social.publish_function', 'on', true);
   UPDATE social_posts s
   SET status = 'unknown', last_error = format('outcome unknown: %s (reconcile_post_publish settles it)', msg)
   WHERE s.id = mark_post_publish_unknown.post_id AND s.claim_token = mark_post_publish_unknown.claim_token AND s.status = 'publishing'
@@ -24,6 +26,7 @@ BEGIN
   SET outcome = 'unknown', finished_at = clock_timestamp(), error = msg,
       platform_response = coalesce(mark_post_publish_unknown.response, a.platform_response)
   WHERE a.claim_token = mark_post_publish_unknown.claim_token;
+  PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
 END
 $function$;
 

@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION public.reconcile_post_publish(post_id uuid, on_platfo
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
+  prev_flag text := current_setting('social.publish_function', true);
   p record;
   t timestamptz := clock_timestamp();
 BEGIN
@@ -32,6 +33,7 @@ BEGIN
     RAISE EXCEPTION 'post_id: post % is %, not unknown: only a post whose outcome is unknown is reconciled', reconcile_post_publish.post_id, p.status
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  PERFORM set_config('social.publish_function', 'on', true);
   IF reconcile_post_publish.on_platform THEN
     UPDATE social_posts s
     SET status = 'published', platform_post_id = reconcile_post_publish.platform_post_id,
@@ -50,6 +52,7 @@ BEGIN
       error = concat_ws('; ', a.error, CASE WHEN reconcile_post_publish.on_platform THEN 'reconciled: found on the platform'
                                             ELSE 'reconciled: not on the platform' END)
   WHERE a.claim_token = p.claim_token;
+  PERFORM set_config('social.publish_function', coalesce(prev_flag, ''), true);
   RETURN CASE WHEN reconcile_post_publish.on_platform THEN 'published' ELSE 'scheduled' END;
 END
 $function$;

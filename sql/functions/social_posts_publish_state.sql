@@ -6,8 +6,10 @@
 -- where the workspace requires approval, only its admins move a post to scheduled. The other roles
 -- (the service role, the owner) also make the machine's moves, which the publishing functions make;
 -- they may also record a post published by hand (draft -> published, or inserted as published).
--- `SET LOCAL social.publish_state_override = 'on'` lets the owner or the service role repair a row
--- outside the graph; it is ignored for the API's user roles.
+-- The moves into and out of publishing and unknown are the publishing functions' alone (they set
+-- social.publish_function while they write): an UPDATE that takes a post from under its worker is how a post goes
+-- out twice. `SET LOCAL social.publish_state_override = 'on'` lets the owner or the service role
+-- repair a row outside the graph; both settings are ignored for the API's user roles.
 -- Also keeps next_attempt_at (when a claim may take the post) equal to scheduled_at whenever the post
 -- is (re)scheduled by a person, and empty outside `scheduled`; a claim in flight (claim_token,
 -- claimed_by, lease_expires_at) exists only while publishing or unknown.
@@ -20,7 +22,7 @@ DECLARE
   person boolean := current_user IN ('authenticated', 'anon');
   override boolean := current_user NOT IN ('authenticated', 'anon')
                       AND coalesce(current_setting('social.publish_state_override', true), '') = 'on';
-  from_status text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END;
+  by_function boolean := coalesce(current_setting('social.publish_function', true), '') = 'on';
   allowed text[];
   ws uuid;
   needs_approval boolean;
@@ -65,6 +67,12 @@ BEGIN
         WHEN 'missed' THEN ARRAY['scheduled', 'draft']
         ELSE '{}'::text[]
       END;
+      IF NOT person AND NOT by_function AND NEW.status = ANY (allowed)
+         AND (OLD.status IN ('publishing', 'unknown') OR NEW.status IN ('publishing', 'unknown')) THEN
+        RAISE EXCEPTION 'status: % -> % is made by the publishing functions only (claim_due_posts, complete_post_publish, fail_post_publish, mark_post_publish_unknown, reconcile_post_publish, expire_post_publish_leases)',
+          OLD.status, NEW.status
+          USING ERRCODE = 'check_violation', CONSTRAINT = 'social_posts_status_transition', TABLE = 'social_posts', COLUMN = 'status';
+      END IF;
       IF NOT NEW.status = ANY (allowed) THEN
         RAISE EXCEPTION 'status: % -> % is not a move of the publishing state machine%', OLD.status, NEW.status,
           CASE WHEN cardinality(allowed) = 0 THEN format(' (a %s post %s)', OLD.status,

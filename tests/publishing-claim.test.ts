@@ -68,10 +68,20 @@ describe('claim_due_posts', () => {
     expect(attempts).toEqual([expect.objectContaining({ attempt: 1, worker: 'w1', outcome: null, claim_token: claimed[0]!.claimToken })]);
   });
 
+  it("also takes the SQL function's argument order and its name for the lease", async () => {
+    const { posts } = await setup(2, () => at(-1));
+    const [first] = await claimDuePosts(t.db, 'positional', 1000, 2000).then((c) => c.filter((x) => posts.includes(x.postId)));
+    expect(first!.leaseExpiresAt.getTime() - Date.now()).toBeLessThanOrEqual(2000);
+    expect(first!.leaseExpiresAt.getTime() - Date.now()).toBeGreaterThan(1000);
+    await completePostPublish(t.db, { postId: first!.postId, claimToken: first!.claimToken, platformPostId: 'pos_1' });
+  });
+
   it('refuses bad arguments naming the argument', async () => {
     await expect(claimDuePosts(t.db, { worker: ' ', maxPosts: 1 })).rejects.toThrow(/claimDuePosts: worker: must not be blank/);
     await expect(claimDuePosts(t.db, { worker: 'w', maxPosts: 0 })).rejects.toThrow(/maxPosts: must be at least 1/);
     await expect(claimDuePosts(t.db, { worker: 'w', leaseMs: 10 })).rejects.toThrow(/leaseMs: must be at least 1000 ms/);
+    await expect(claimDuePosts(t.db, 'w', 0)).rejects.toThrow(/claimDuePosts: maxPosts: must be at least 1/);
+    await expect(claimDuePosts(t.db, { worker: 'w', lease: 2000, leaseMs: 3000 })).rejects.toThrow(/lease: give leaseMs or lease/);
     expect((await pgError(t.db.execute(sql`SELECT * FROM claim_due_posts('w', 5, interval '0')`))).message).toMatch(/^lease: 00:00:00 is not between 1 second and 1 day/);
     const e = await pgError(
       t.db.transaction(async (tx) => {
@@ -173,7 +183,7 @@ describe('outcomes', () => {
 
     // The second: the app looks on the platform and does not find it, so it goes back to the queue.
     await expect(reconcilePublish(t.db, { postId: posts[2]!, found: false })).rejects.toThrow(/is publishing, not unknown/);
-    expect(await reconcilePublish(t.db, { postId: posts[1]!, found: false, retryAt: at(5) })).toBe('scheduled');
+    expect(await reconcilePublish(t.db, posts[1]!, { found: false, retryAt: at(5) })).toBe('scheduled');
     expect(await postRow(t.db, posts[1]!)).toMatchObject({ status: 'scheduled', claim_token: null });
     expect((await attemptsOf(t.db, posts[1]!))[0]!.outcome).toBe('not_published');
     const [again] = await claimOnly(t.db, posts, { asOf: at(5) });

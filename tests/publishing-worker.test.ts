@@ -29,7 +29,7 @@ describe('runPublishWorker', () => {
     const run = runPublishWorker(t.db, {
       worker: 'slow-worker',
       concurrency: 2,
-      leaseMs: 1000,
+      lease: 1000, // the name for leaseMs
       heartbeatMs: 200,
       pollMs: 50,
       signal: stop.signal,

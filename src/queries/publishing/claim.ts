@@ -14,15 +14,23 @@ const leaseMs = z
   .min(1000, 'must be at least 1000 ms')
   .max(86_400_000, 'must be at most a day (86400000 ms)');
 
-export const claimOptionsSchema = z.strictObject({
-  /** Who claims: written on the post and its attempt (host name, process id...). */
-  worker: z.string().trim().min(1, 'must not be blank').max(100, 'at most 100 characters'),
-  maxPosts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
-  /** How long the claim holds without a heartbeat (default 5 minutes). */
-  leaseMs: leaseMs.default(300_000),
-  /** Replaces the clock (tests); default the database's clock. */
-  asOf: z.date().optional(),
-});
+export const claimOptionsSchema = z
+  .strictObject({
+    /** Who claims: written on the post and its attempt (host name, process id...). */
+    worker: z.string().trim().min(1, 'must not be blank').max(100, 'at most 100 characters'),
+    maxPosts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
+    /** How long the claim holds without a heartbeat, in milliseconds (default 5 minutes). */
+    leaseMs: leaseMs.optional(),
+    /** The same as `leaseMs` (the SQL function's name for it). */
+    lease: leaseMs.optional(),
+    /** Replaces the clock (tests); default the database's clock. */
+    asOf: z.date().optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.lease !== undefined && o.leaseMs !== undefined && o.lease !== o.leaseMs) {
+      ctx.addIssue({ code: 'custom', path: ['lease'], message: 'give leaseMs or lease, not two different values' });
+    }
+  });
 export type ClaimOptions = z.input<typeof claimOptionsSchema>;
 
 /** A post handed to one worker: what publishing needs, and the claim to report the outcome under. */
@@ -61,8 +69,16 @@ const textArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : 
  * account's limit wait (publish_wait_reason), and neither is returned. Call it outside any
  * transaction of your own, or in a READ COMMITTED one that commits promptly.
  */
-export async function claimDuePosts(db: Db, options: ClaimOptions): Promise<ClaimedPost[]> {
-  const o = parseInput('claimDuePosts', claimOptionsSchema, options);
+export async function claimDuePosts(db: Db, options: ClaimOptions): Promise<ClaimedPost[]>;
+/** The SQL function's order: `claimDuePosts(db, worker, maxPosts, leaseMs)`. */
+export async function claimDuePosts(db: Db, worker: string, maxPosts?: number, leaseMs?: number): Promise<ClaimedPost[]>;
+export async function claimDuePosts(db: Db, options: ClaimOptions | string, maxPosts?: number, lease?: number): Promise<ClaimedPost[]> {
+  const input: ClaimOptions =
+    typeof options === 'string'
+      ? { worker: options, ...(maxPosts === undefined ? {} : { maxPosts }), ...(lease === undefined ? {} : { leaseMs: lease }) }
+      : options;
+  const parsed = parseInput('claimDuePosts', claimOptionsSchema, input);
+  const o = { ...parsed, leaseMs: parsed.leaseMs ?? parsed.lease ?? 300_000 };
   const asOf = o.asOf ? sql`${o.asOf.toISOString()}::timestamptz` : sql`NULL::timestamptz`;
   const rows = await queryRows(
     db,

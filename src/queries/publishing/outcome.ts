@@ -152,13 +152,22 @@ export const reconcileParamsSchema = z.discriminatedUnion('found', [
   }),
 ]);
 export type ReconcileParams = z.input<typeof reconcileParamsSchema>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * Settles a post whose outcome is `unknown` from what the app found on the platform (SQL
  * reconcile_post_publish): `published`, or back to `scheduled`. Returns the new status.
  */
-export async function reconcilePublish(db: Db, params: ReconcileParams): Promise<'published' | 'scheduled'> {
-  const p = parseInput('reconcilePublish', reconcileParamsSchema, params);
+export async function reconcilePublish(db: Db, params: ReconcileParams): Promise<'published' | 'scheduled'>;
+/** `reconcilePublish(db, postId, { found, ... })`: the same, with the post first. */
+export async function reconcilePublish(db: Db, postId: string, outcome: DistributiveOmit<ReconcileParams, 'postId'>): Promise<'published' | 'scheduled'>;
+export async function reconcilePublish(
+  db: Db,
+  params: ReconcileParams | string,
+  outcome?: DistributiveOmit<ReconcileParams, 'postId'>,
+): Promise<'published' | 'scheduled'> {
+  const input = typeof params === 'string' ? { ...outcome, postId: params } : params;
+  const p = parseInput('reconcilePublish', reconcileParamsSchema, input);
   const found = p.found === true ? p : undefined;
   const retryAt = p.found === false ? p.retryAt : undefined;
   try {

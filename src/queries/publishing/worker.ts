@@ -66,7 +66,9 @@ export const publishWorkerOptionsSchema = z.strictObject({
   /** Posts published at once (default 4). */
   concurrency: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(4),
   /** A claim's lease (default 5 minutes); heartbeats renew it while `publish` runs. */
-  leaseMs: z.number().int().min(1000, 'must be at least 1000 ms').max(86_400_000, 'must be at most a day').default(300_000),
+  leaseMs: z.number().int().min(1000, 'must be at least 1000 ms').max(86_400_000, 'must be at most a day').optional(),
+  /** The same as `leaseMs`, in milliseconds. */
+  lease: z.number().int().min(1000, 'must be at least 1000 ms').max(86_400_000, 'must be at most a day').optional(),
   /** Between heartbeats (default a third of the lease). */
   heartbeatMs: z.number().int().min(100, 'must be at least 100 ms').optional(),
   /** How long to wait when nothing is due (default 1 s). */
@@ -126,7 +128,8 @@ async function report<T>(work: () => Promise<T>): Promise<T> {
  * throw a PublishError saying whether to retry (and after how long) or that the outcome is unknown.
  */
 export async function runPublishWorker(db: Db, options: PublishWorkerOptions): Promise<PublishWorkerStats> {
-  const o = parseInput('runPublishWorker', publishWorkerOptionsSchema, options);
+  const parsed = parseInput('runPublishWorker', publishWorkerOptionsSchema, options);
+  const o = { ...parsed, leaseMs: parsed.leaseMs ?? parsed.lease ?? 300_000 };
   const worker = o.worker ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const signal = o.signal ?? new AbortController().signal;
   const heartbeatMs = o.heartbeatMs ?? Math.floor(o.leaseMs / 3);

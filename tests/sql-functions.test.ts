@@ -63,7 +63,7 @@ describe('sql/functions/ and the migrated catalog', () => {
     expect(maintenance?.securityDefiner).toBe(true);
     expect(maintenance?.config).toEqual(expect.arrayContaining(['lock_timeout=5s']));
     expect(maintenance?.acl).toEqual(['<owner>:EXECUTE by <owner>', 'service_role:EXECUTE by <owner>']);
-    expect(catalog.get('public.get_top_content(character varying,integer,integer)')?.acl).toContain(
+    expect(catalog.get('public.get_top_content(character varying,integer,integer,uuid)')?.acl).toContain(
       'authenticated:EXECUTE by <owner>',
     );
     expect(maintenance?.definition).toMatch(/^CREATE OR REPLACE FUNCTION public\.archive_old_engagement_events/);

@@ -79,6 +79,10 @@ export const postConversionTotals = pgTable(
   (t) => [
     check('post_conversion_totals_conversions_positive', sql`${t.conversions} > 0`),
     check('post_conversion_totals_revenue_nonnegative', sql`${t.revenue} >= 0`),
+    // One workspace's totals (the funnel by platform, an analyst's reads through RLS, where the
+    // policy's workspace_id = ANY (<InitPlan>) is an index condition): without it every read scans
+    // every brand's totals.
+    index('idx_post_conversion_totals_workspace').on(t.workspaceId, t.platformId),
     // Conversions and revenue are an analyst's.
     workspaceRead('post_conversion_totals', t.workspaceId, 'analyst'),
     serviceRoleAll('post_conversion_totals'),

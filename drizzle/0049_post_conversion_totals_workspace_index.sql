@@ -1,0 +1,1 @@
+CREATE INDEX "idx_post_conversion_totals_workspace" ON "post_conversion_totals" USING btree ("workspace_id","platform_id");

@@ -154,7 +154,9 @@ export async function measureRls(ctx: RlsContext): Promise<void> {
 /** Times one read both ways, records it, and returns its plan as the owner (when it is one statement). */
 async function measureRead(ctx: RlsContext, read: Read): Promise<string[]> {
   const { db } = ctx;
-  for (let i = 0; i < 5; i++) {
+  // Enough to warm every connection of the pool (bench/run.ts opens 8): a cold connection's first
+  // call compiles the functions and fills its caches, which would land in the samples of one side.
+  for (let i = 0; i < 20; i++) {
     await asWho(db, ctx, 'owner', read.run);
     await asWho(db, ctx, 'service', read.run);
   }

@@ -330,8 +330,8 @@ export interface PostingHourRow {
  * mean latest engagement rate, best hour first within each platform (ties by hour). Hours without
  * posts are absent. Posts published in the last `days` days, up to now (or up to `asOf`).
  * Reads as the server (service role): posting_slot_stats has no policy for API clients, so a member's
- * connection would see only the window's partial weeks. An unknown workspace is an InvalidInputError
- * naming workspaceId.
+ * connection is refused (permission denied). An unknown workspace is an InvalidInputError naming
+ * workspaceId.
  */
 export async function getBestPostingHours(db: Db, params: BestPostingHoursParams): Promise<PostingHourRow[]> {
   const fn = 'getBestPostingHours';

@@ -8,7 +8,7 @@ import { msInterval, rethrowClaimError, rethrowStateError } from './_sql.js';
 // fail_post_publish, extend_post_lease, mark_post_publish_unknown and reconcile_post_publish. Every
 // one is refused with a StaleClaimError when the claim token is not the post's current claim.
 
-const uuid = z.uuid('must be a UUID');
+const uuid = z.guid('must be a UUID');
 const platformPostId = z.string().trim().min(1, 'must not be blank').max(100, 'at most 100 characters');
 const response = z.record(z.string(), z.unknown()).optional();
 

@@ -43,7 +43,7 @@ const queueParamsSchema = z.strictObject({
  */
 export async function getPublishingQueue(db: Db, workspaceId: string | null, params: z.input<typeof queueParamsSchema> = {}): Promise<PublishingQueue> {
   const fn = 'getPublishingQueue';
-  const ws = parseInput(fn, z.uuid('must be a UUID').nullable(), workspaceId);
+  const ws = parseInput(fn, z.guid('must be a UUID').nullable(), workspaceId);
   const p = parseInput(fn, queueParamsSchema, params);
   const rows = await queryRows(
     db,

@@ -56,7 +56,7 @@ export interface ScheduledPost {
  */
 export async function schedulePost(db: Db, postId: string, options: ScheduleOptions): Promise<ScheduledPost> {
   const fn = 'schedulePost';
-  const id = parseInput(fn, z.uuid('must be a UUID'), postId);
+  const id = parseInput(fn, z.guid('must be a UUID'), postId);
   const o = parseInput(fn, scheduleOptionsSchema, options);
   const instant = typeof o.at === 'string' ? localTimeToInstant(o.at, o.timeZone!, { fold: o.fold, fn }) : o.at;
   const now = o.asOf ?? new Date();
@@ -95,7 +95,7 @@ export async function schedulePost(db: Db, postId: string, options: ScheduleOpti
  */
 export async function approvePost(db: Db, postId: string): Promise<{ postId: string; scheduledAt: Date }> {
   const fn = 'approvePost';
-  const id = parseInput(fn, z.uuid('must be a UUID'), postId);
+  const id = parseInput(fn, z.guid('must be a UUID'), postId);
   try {
     const rows = await queryRows<{ status: string; scheduled_at: unknown }>(
       db,
@@ -133,7 +133,7 @@ export type AccountPublishingSettingsInput = z.input<typeof accountPublishingSet
 /** Writes an account's publishing settings (time zone, posting slots, limit overrides), replacing what was there. */
 export async function setAccountPublishingSettings(db: Db, accountId: string, settings: AccountPublishingSettingsInput): Promise<void> {
   const fn = 'setAccountPublishingSettings';
-  const id = parseInput(fn, z.uuid('must be a UUID'), accountId);
+  const id = parseInput(fn, z.guid('must be a UUID'), accountId);
   const s = parseInput(fn, accountPublishingSettingsSchema, settings);
   const slots = [...new Set(s.postingSlots)].sort();
   const [account] = await queryRows(db, sql`SELECT 1 AS one FROM social_accounts WHERE id = ${id}::uuid`);

@@ -49,7 +49,7 @@ const MIN_POSTS_PER_HOUR = 3;
  */
 export async function nextPostingSlot(db: Db, accountId: string, options: NextSlotOptions = {}): Promise<PostingSlot | null> {
   const fn = 'nextPostingSlot';
-  const id = parseInput(fn, z.uuid('must be a UUID'), accountId);
+  const id = parseInput(fn, z.guid('must be a UUID'), accountId);
   const o = parseInput(fn, nextSlotOptionsSchema, options);
   const asOf = o.asOf ?? new Date();
   const [account] = await queryRows<{ time_zone: string; slots: string[] | string; spacing: unknown; rate_limits: unknown }>(

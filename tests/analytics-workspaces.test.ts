@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, queryRows, type PostgresDb } from '../src/db.js';
-import { getPostEngagementOverTime, getTopContentByCategory, InvalidInputError } from '../src/queries/index.js';
+import { close, queryRows, type Db, type PostgresDb } from '../src/db.js';
+import { pgErrorOf } from '../src/pg-error.js';
+import {
+  getBestPostingHours,
+  getConversionFunnel,
+  getDailyPlatformMetrics,
+  getPostEngagementOverTime,
+  getTopContentByCategory,
+  InvalidInputError,
+} from '../src/queries/index.js';
 import { buildFixture, latestByPost, type Fixture, type FxAnalytics } from './support/dashboard-fixture.js';
 import { asApi, authenticatorDb, signedIn } from './support/api.js';
 import { useTestDb } from './support/db.js';
@@ -112,6 +120,23 @@ describe('get_top_content_by_category through row-level security, by role', () =
     );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toBe(`getTopContentByCategory: workspaceId: no workspace ${b} (or not one the caller is a member of)`);
+  });
+});
+
+describe('server-only reads', () => {
+  it('daily metrics, best posting hours and the funnel are refused to a member\'s connection (materialized views, posting_slot_stats)', async () => {
+    const [a] = fx.workspaces as [string, string];
+    const reads: [string, (tx: Db) => Promise<unknown>][] = [
+      ['getDailyPlatformMetrics', (tx) => getDailyPlatformMetrics(tx, { workspaceId: a })],
+      ['getBestPostingHours', (tx) => getBestPostingHours(tx, { workspaceId: a })],
+      ['getConversionFunnel', (tx) => getConversionFunnel(tx, { by: 'platform', workspaceId: a })],
+    ];
+    for (const [name, read] of reads) {
+      const code = await asApi(api, signedIn(fx.users[0]!), (tx) => read(tx).then(() => 'read', (e: unknown) => pgErrorOf(e).code), { rollback: true });
+      expect({ name, code }).toEqual({ name, code: '42501' });
+      // The server reads them for that workspace.
+      await expect(read(t.db)).resolves.toBeInstanceOf(Array);
+    }
   });
 });
 

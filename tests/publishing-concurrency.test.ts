@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
+import { close, queryRows, type PostgresDb } from '../src/db.js';
 import {
   claimDuePosts,
   completePostPublish,
@@ -17,7 +17,7 @@ import { useTestDb } from './support/db.js';
 import { createAccount, createUser, workspaceOf } from './support/fixtures.js';
 import { schedulePosts } from './support/publishing.js';
 import { mulberry32 } from './support/random.js';
-import { asRole } from './support/supabase.js';
+import { authenticatorDb } from './support/api.js';
 
 // Eight workers, each on its own connections as service_role (as the app's workers run), over 2,000
 // due posts of 40 accounts with tight limits, against a fake platform that fails, rate-limits, times
@@ -43,9 +43,13 @@ function publishOnPlatform(post: ClaimedPost): string {
 let slow = 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A pool logged in as `authenticator` whose session role is service_role, like PostgREST's service key. */
+/**
+ * A pool logged in as `authenticator` whose sessions start as service_role, like PostgREST's service
+ * key: the role is the database's default for authenticator (set in beforeAll, gone with the
+ * database), not a startup parameter, so it also holds through PgBouncer in transaction mode.
+ */
 function serviceRoleDb(url: string): PostgresDb {
-  return createDb(asRole(url, 'authenticator'), { max: 2, postgres: { connection: { options: '-c role=service_role' } } });
+  return authenticatorDb(url, 2);
 }
 
 interface Limits {
@@ -84,7 +88,10 @@ beforeAll(async () => {
     });
     posts.push(...ids);
   }
+  await t.db.execute(sql.raw(`ALTER ROLE authenticator IN DATABASE "${t.name}" SET role = 'service_role'`));
   for (let w = 0; w < 8; w++) workers.push(serviceRoleDb(t.url));
+  const [who] = await queryRows<{ role: string }>(workers[0]!, sql`SELECT current_user AS role`);
+  expect(who!.role).toBe('service_role');
 }, 120_000);
 
 afterAll(async () => {

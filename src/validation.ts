@@ -64,3 +64,17 @@ export {
   setWorkspaceMemberRoleSchema,
   removeWorkspaceMemberSchema,
 } from './queries/workspaces.js';
+export { selectAccountPublishingSettingsSchema, selectPostPublishAttemptSchema } from './schema/index.js';
+export {
+  claimOptionsSchema,
+  completeParamsSchema,
+  failParamsSchema,
+  retryPolicySchema,
+  extendParamsSchema,
+  unknownParamsSchema,
+  reconcileParamsSchema,
+  scheduleOptionsSchema,
+  accountPublishingSettingsSchema,
+  nextSlotOptionsSchema,
+  publishWorkerOptionsSchema,
+} from './queries/publishing/index.js';

@@ -41,6 +41,7 @@ export {
 } from './queries/dashboard.js';
 export { conversionFunnelParamsSchema } from './queries/conversions.js';
 export {
+  recordTopicMentionsOptionsSchema,
   detectTrendingTopicsOptionsSchema,
   trendingTopicFiltersSchema,
   pruneTopicMentionsOptionsSchema,

@@ -207,6 +207,25 @@ describe('deleting a user', () => {
   });
 });
 
+describe('rows derived from a post', () => {
+  it('take the post\'s workspace when an insert leaves it out, and an unknown post is refused by name', async () => {
+    const owner = await createUser(t.db);
+    const post = await createPost(t.db, { userId: owner });
+    const [row] = await queryRows<{ ws: string; want: string }>(
+      t.db,
+      sql`WITH e AS (INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+                     VALUES (${post}::uuid, '2026-11-02T10:00:00Z', 7, 'like') RETURNING workspace_id)
+          SELECT (SELECT workspace_id::text FROM e) AS ws, (SELECT workspace_id::text FROM social_posts WHERE id = ${post}::uuid) AS want`,
+    );
+    expect(row!.ws).toBe(row!.want);
+    const missing = randomUUID();
+    expect(
+      await pgError(t.db.execute(sql`INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
+                                    VALUES (${missing}::uuid, '2026-11-02T10:00:00Z', 8, 'like')`)),
+    ).toMatchObject({ code: '23503', column_name: 'post_id', message: `engagement_events.post_id: no post ${missing}` });
+  });
+});
+
 describe('deleting a workspace', () => {
   it('is an owner\'s; it takes its members, accounts, posts and their analytics with it, and nothing of another workspace', async () => {
     const owner = await createUser(t.db);

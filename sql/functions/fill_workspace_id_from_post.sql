@@ -2,8 +2,9 @@
 -- analytics, conversions, mentions. Copies the post's workspace, so every writer (ingestion, the
 -- rollups, the app's own inserts) gets it right without naming it. Bulk ingestion writes the column
 -- itself and never fires this (the WHEN clause is checked first, at no measurable cost).
--- A row whose post does not exist keeps NULL, which NOT NULL then refuses (external topic mentions,
--- which have no post, are the market's and stay NULL).
+-- A row whose post does not exist is refused naming post_id (23503), not with NOT NULL's message on a
+-- column the writer never named. A row without a post keeps NULL: external topic mentions are the
+-- market's; elsewhere NOT NULL refuses it.
 CREATE OR REPLACE FUNCTION public.fill_workspace_id_from_post()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -12,6 +13,11 @@ AS $function$
 BEGIN
   IF NEW.post_id IS NOT NULL THEN
     NEW.workspace_id := (SELECT p.workspace_id FROM social_posts p WHERE p.id = NEW.post_id);
+    IF NEW.workspace_id IS NULL THEN
+      RAISE EXCEPTION '%.post_id: no post %', TG_TABLE_NAME, NEW.post_id
+        USING ERRCODE = 'foreign_key_violation', COLUMN = 'post_id',
+              HINT = 'An event, analytics row, conversion or mention belongs to an existing post (its workspace is the post''s).';
+    END IF;
   END IF;
   RETURN NEW;
 END

@@ -17,8 +17,8 @@ BEGIN
   IF NEW.post_id IS NOT NULL THEN
     NEW.workspace_id := (SELECT p.workspace_id FROM social_posts p WHERE p.id = NEW.post_id);
     IF NEW.workspace_id IS NULL THEN
-      RAISE EXCEPTION '%.post_id: no post %', TG_TABLE_NAME, NEW.post_id
-        USING ERRCODE = 'foreign_key_violation', COLUMN = 'post_id',
+      RAISE EXCEPTION 'post_id: no post %', NEW.post_id
+        USING ERRCODE = 'foreign_key_violation', COLUMN = 'post_id', TABLE = TG_TABLE_NAME,
               HINT = 'An event, analytics row, conversion or mention belongs to an existing post (its workspace is the post''s).';
     END IF;
   END IF;

@@ -222,7 +222,7 @@ describe('rows derived from a post', () => {
     expect(
       await pgError(t.db.execute(sql`INSERT INTO engagement_events (post_id, event_timestamp, event_key, event_type)
                                     VALUES (${missing}::uuid, '2026-11-02T10:00:00Z', 8, 'like')`)),
-    ).toMatchObject({ code: '23503', column_name: 'post_id', message: `engagement_events.post_id: no post ${missing}` });
+    ).toMatchObject({ code: '23503', column_name: 'post_id', message: `post_id: no post ${missing}` });
   });
 });
 

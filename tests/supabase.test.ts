@@ -270,11 +270,11 @@ const CALLS: Record<string, Call> = {
     sql: () => sql`SELECT platform FROM get_publishing_queue() ORDER BY platform`,
     check: (rows) => expect(rows.map((r) => r.platform)).toEqual(['instagram', 'tiktok', 'youtube']),
   },
-  'get_top_content(character varying,integer,integer)': {
+  'get_top_content(character varying,integer,integer,uuid)': {
     sql: () => sql`SELECT post_id FROM get_top_content(NULL, 120, 50)`,
     check: (rows) => expect(rows.length).toBeGreaterThan(0),
   },
-  'get_top_content_by_category(character varying,integer)': {
+  'get_top_content_by_category(character varying,integer,uuid)': {
     sql: () => sql`SELECT post_id FROM get_top_content_by_category(NULL, 120)`,
     check: (rows) => expect(rows.length).toBeGreaterThan(0),
   },
@@ -406,8 +406,8 @@ describe('the read RPCs, as a signed-in user through the Data API', () => {
     const readRpcs = fns.filter((f) => f.authenticated).map((f) => f.sig);
     expect(readRpcs).toEqual([
       'get_publishing_queue(uuid,timestamp with time zone)',
-      'get_top_content(character varying,integer,integer)',
-      'get_top_content_by_category(character varying,integer)',
+      'get_top_content(character varying,integer,integer,uuid)',
+      'get_top_content_by_category(character varying,integer,uuid)',
     ]);
     expect(fns.filter((f) => f.anon).map((f) => f.sig)).toEqual([]);
     const answers: { fn: string; who: string; code?: string; message: string }[] = [];

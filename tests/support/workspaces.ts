@@ -331,7 +331,9 @@ export function packageRelations(db: Db): Promise<Relation[]> {
                CASE WHEN c.relispartition THEN (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
                                                  WHERE i.inhrelid = c.oid) || '_*' ELSE c.relname END AS key,
                CASE WHEN c.relname = 'workspaces' THEN 'id' ELSE a.attname END AS scope,
-               coalesce(NOT a.attnotnull, false) AS "nullableScope",
+               -- A materialized view's columns are never NOT NULL: its workspace_id is a workspace's, and
+               -- market rows are the trend tables' alone.
+               coalesce(NOT a.attnotnull AND c.relkind <> 'm', false) AS "nullableScope",
                (SELECT f.attname FROM pg_attribute f WHERE f.attrelid = c.oid AND f.attnum = 1) AS first
         FROM pg_class c
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped

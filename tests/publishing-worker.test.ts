@@ -59,7 +59,7 @@ describe('runPublishWorker', () => {
 
   it('reports each kind of failure the way publish throws it', async () => {
     const due = () => new Date(Date.now() - 1000);
-    const [retryable, limited, permanent, unknown, plain] = await schedulePosts(t.db, { accountId: account, n: 5, due });
+    const [retryable, limited, permanent, unknown, plain, noId] = await schedulePosts(t.db, { accountId: account, n: 6, due });
     const stop = new AbortController();
     const behaviour = new Map<string, () => never>([
       [retryable!, () => { throw new PublishError('503', { retryable: true }); }],
@@ -68,21 +68,24 @@ describe('runPublishWorker', () => {
       [unknown!, () => { throw new PublishError('timeout after upload', { outcomeUnknown: true }); }],
       [plain!, () => { throw new Error('socket hang up'); }],
     ]);
+    const resolvedWithoutId = new Set([noId!]);
     const stats = await runPublishWorker(t.db, {
       worker: 'failing-worker',
-      concurrency: 5,
+      concurrency: 6,
       pollMs: 20,
       signal: stop.signal,
       retry: { maxAttempts: 3, baseMs: 60_000, capMs: 120_000 },
-      // All five are claimed at once; stopping at the first still settles every one.
+      // All six are claimed at once; stopping at the first still settles every one.
       publish: async (post) => {
         stop.abort();
+        if (resolvedWithoutId.has(post.postId)) return {} as never;
         return behaviour.get(post.postId)!();
       },
     });
-    expect(stats).toMatchObject({ claimed: 5, published: 0, retried: 2, failed: 1, unknown: 2 });
-    const rows = await Promise.all([retryable, limited, permanent, unknown, plain].map((p) => postRow(t.db, p!)));
-    expect(rows.map((r) => r.status)).toEqual(['scheduled', 'scheduled', 'failed', 'unknown', 'unknown']);
+    expect(stats).toMatchObject({ claimed: 6, published: 0, retried: 2, failed: 1, unknown: 3, errors: 0 });
+    const rows = await Promise.all([retryable, limited, permanent, unknown, plain, noId].map((p) => postRow(t.db, p!)));
+    expect(rows.map((r) => r.status)).toEqual(['scheduled', 'scheduled', 'failed', 'unknown', 'unknown', 'unknown']);
+    expect(rows[5]!.last_error).toMatch(/^outcome unknown: publish resolved without a platformPostId \(got \{\}\)/);
     expect(rows[0]!.next_attempt_at.getTime() - Date.now()).toBeGreaterThan(20_000);
     expect(rows[1]!.next_attempt_at.getTime() - Date.now()).toBeGreaterThan(590_000);
     expect((await attemptsOf(t.db, limited!))[0]).toMatchObject({ outcome: 'rate_limited', platform_response: { code: 429 } });

@@ -175,6 +175,14 @@ export async function runPublishWorker(db: Db, options: PublishWorkerOptions): P
     let failure: unknown;
     try {
       result = await o.publish(post, { signal, worker });
+      const id = (result as Partial<PublishResult> | undefined)?.platformPostId;
+      if (typeof id !== 'string' || id.trim() === '') {
+        // It resolved, so it may well have published: without the platform's id nobody can tell which.
+        failure = new PublishError(`publish resolved without a platformPostId (got ${JSON.stringify(result) ?? 'undefined'})`, {
+          outcomeUnknown: true,
+        });
+        result = undefined;
+      }
     } catch (err) {
       failure = err;
     } finally {

@@ -1,32 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
-import { migrate, migrationsFolder, migrationsTable } from '../src/migrate.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, queryRows, type PostgresDb } from '../src/db.js';
+import { migrate } from '../src/migrate.js';
 import { claimDuePosts, reconcilePublish } from '../src/queries/publishing/index.js';
-import { withDatabase } from './support/server.js';
+import { databaseAt, migrationsBefore } from './support/upgrade.js';
 
 // The upgrade to the publishing state machine (0039) on a database of the release before it that holds
 // posts some earlier queue left behind: a scheduled post becomes due at its scheduled time (and a claim
 // takes it), and a post left `publishing` becomes `unknown` with a claim that reconciliation settles,
 // instead of breaking the migration's CHECKs or being published again.
 
-const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as {
-  entries: { idx: number; tag: string; when: number }[];
-};
-const BEFORE = journal.entries.findIndex((e) => e.tag.endsWith('_publishing'));
-const NAME = `socialdb_test_upgrade_pub_${process.pid}`;
+const BEFORE = migrationsBefore('_publishing');
 let db: PostgresDb | undefined;
 
 afterAll(async () => {
   if (db) await close(db);
-  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
-  await admin.end();
 });
 
 const WS = '00000000-0000-0000-0000-0000000000e1';
@@ -39,19 +27,7 @@ const DRAFT = '00000000-0000-0000-0000-0000000000f3';
 describe('upgrading to the publishing state machine', () => {
   it('makes scheduled posts due at their time and posts left publishing unknown', async () => {
     expect(BEFORE).toBeGreaterThan(0);
-    const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE "${NAME}"`);
-    await admin.end();
-    db = createDb(withDatabase(inject('adminUrl'), NAME), { max: 2 });
-    const dir = mkdtempSync(join(tmpdir(), 'socialdb-migrations-'));
-    try {
-      cpSync(migrationsFolder, dir, { recursive: true });
-      writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, BEFORE) }));
-      await drizzleMigrate(db, { migrationsFolder: dir, migrationsTable: migrationsTable.table, migrationsSchema: migrationsTable.schema });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    db = await databaseAt(`socialdb_test_upgrade_pub_${process.pid}`, BEFORE);
 
     // What an app's own queue left in the previous release.
     const soon = new Date(Date.now() - 60_000).toISOString();

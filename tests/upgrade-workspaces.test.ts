@@ -1,13 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { close, createDb, queryRows, type Db } from '../src/db.js';
-import { migrate, migrationsFolder, migrationsTable } from '../src/migrate.js';
-import { withDatabase } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { close, queryRows, type Db } from '../src/db.js';
+import { migrate } from '../src/migrate.js';
+import { databaseAt, migrationsBefore } from './support/upgrade.js';
 
 // The upgrade to workspaces (0038) on a database of the previous release that holds several users'
 // data: every user who owned rows gets a workspace of their own as its owner, their rows move into it,
@@ -15,36 +10,7 @@ import { withDatabase } from './support/server.js';
 // row-level security exactly the rows they read before. The one intended difference: the mixed trend
 // data (mention days, lexicon) that every signed-in user used to read is now the staff's, per workspace.
 
-const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as {
-  entries: { idx: number; tag: string; when: number }[];
-};
-const BEFORE = journal.entries.findIndex((e) => e.tag.endsWith('_workspaces'));
-
-const databases: string[] = [];
-afterAll(async () => {
-  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  for (const name of databases) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
-});
-
-async function databaseBeforeWorkspaces(): Promise<Db> {
-  const name = `socialdb_test_upgrade_ws_${process.pid}`;
-  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  databases.push(name);
-  const db = createDb(withDatabase(inject('adminUrl'), name), { max: 2 });
-  const dir = mkdtempSync(join(tmpdir(), 'socialdb-migrations-'));
-  try {
-    cpSync(migrationsFolder, dir, { recursive: true });
-    writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, BEFORE) }));
-    await drizzleMigrate(db, { migrationsFolder: dir, migrationsTable: migrationsTable.table, migrationsSchema: migrationsTable.schema });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return db;
-}
+const BEFORE = migrationsBefore('_workspaces');
 
 const ANA = '00000000-0000-0000-0000-0000000000a1';
 const BEN = '00000000-0000-0000-0000-0000000000b1';
@@ -159,7 +125,7 @@ async function seed(db: Db) {
 describe('upgrading to workspaces (0038) with several users\' data', () => {
   it('gives each owner a workspace, moves their rows, loses nothing, and every user reads what they read before', async () => {
     expect(BEFORE).toBeGreaterThan(0);
-    const db = await databaseBeforeWorkspaces();
+    const db = await databaseAt(`socialdb_test_upgrade_ws_${process.pid}`, BEFORE);
     try {
       await seed(db);
       const before = Object.fromEntries(await Promise.all([ANA, BEN, CAT, DAN].map(async (u) => [u, await visibleTo(db, u)] as const)));

@@ -1,60 +1,18 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { close, createDb, queryRows } from '../src/db.js';
-import { migrate, migrationsFolder, migrationsTable } from '../src/migrate.js';
+import { describe, expect, it } from 'vitest';
+import { close, queryRows } from '../src/db.js';
+import { migrate } from '../src/migrate.js';
 import { getBestPostingHours } from '../src/queries/dashboard.js';
 import { runDoctor } from '../src/cli/doctor.js';
-import { withDatabase } from './support/server.js';
+import { databaseAt as databaseAtMigration, journal } from './support/upgrade.js';
 
 // Migrations must apply on a database that already holds data at an earlier point of the journal,
 // not only on an empty one. The database is brought to an earlier migration, filled with data through
 // the tables of that time, then migrated to the head; nothing may be lost and the later features must
 // see the earlier data.
 
-const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as {
-  entries: { idx: number; tag: string; when: number }[];
-};
-
-/** 0000 as it was released, before the Supabase issue made it create only what is missing. */
-const RELEASED_0000 = readFileSync(new URL('./fixtures/0000_supabase_bootstrap.released.sql', import.meta.url), 'utf8');
-
-/** A migrations folder holding only the first `count` migrations of the journal (0000 as released, if asked). */
-function folderUpTo(count: number, options: { released0000?: boolean } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'socialdb-migrations-'));
-  cpSync(migrationsFolder, dir, { recursive: true });
-  if (options.released0000) writeFileSync(join(dir, `${journal.entries[0]!.tag}.sql`), RELEASED_0000);
-  writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
-  return dir;
-}
-
-const databases: string[] = [];
-afterAll(async () => {
-  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  for (const name of databases) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
-});
-
-async function databaseAt(count: number, options: { released0000?: boolean } = {}) {
-  const name = `socialdb_test_upgrade_${process.pid}_${count}${options.released0000 ? '_released' : ''}`;
-  const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  databases.push(name);
-  const db = createDb(withDatabase(inject('adminUrl'), name), { max: 2 });
-  const dir = folderUpTo(count, options);
-  try {
-    await drizzleMigrate(db, { migrationsFolder: dir, migrationsTable: migrationsTable.table, migrationsSchema: migrationsTable.schema });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return db;
-}
+const databaseAt = (count: number, options: { released0000?: boolean } = {}) =>
+  databaseAtMigration(`socialdb_test_upgrade_${process.pid}_${count}${options.released0000 ? '_released' : ''}`, count, options);
 
 // The core schema (bootstrap, tables, rules, RLS, compact keys): what the first tables looked like.
 const CORE = journal.entries.findIndex((e) => e.tag.endsWith('engagement_keys_compact')) + 1;

@@ -10,16 +10,7 @@ import { close, createDb, queryRows, type PostgresDb } from '../src/db.js';
 import { migrate } from '../src/migrate.js';
 import * as q from '../src/queries/index.js';
 import { claimDuePosts, completePostPublish } from '../src/queries/publishing/index.js';
-
-export interface BenchFigure {
-  id: string;
-  name: string;
-  value: number | null;
-  unit: string;
-  target: string;
-  pass: boolean | null;
-  detail: string;
-}
+import type { BenchFigure } from './figure.js';
 
 export interface PublishingBenchContext {
   url: string;

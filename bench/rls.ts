@@ -7,16 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { sql, type SQL } from 'drizzle-orm';
 import { close, createDb, queryRows, type Db, type PostgresDb } from '../src/db.js';
 import * as q from '../src/queries/index.js';
-
-export interface BenchFigure {
-  id: string;
-  name: string;
-  value: number | null;
-  unit: string;
-  target: string;
-  pass: boolean | null;
-  detail: string;
-}
+import type { BenchFigure } from './figure.js';
 
 export interface RlsContext {
   db: PostgresDb;

@@ -20,6 +20,7 @@ import * as q from '../src/queries/index.js';
 import { measurePublishing } from './publishing.js';
 import { CONTENT_CATEGORIES, socialAccounts, socialPlatforms, socialPosts } from '../src/schema/index.js';
 import { measureRls, rlsMarkdown } from './rls.js';
+import type { BenchFigure } from './figure.js';
 
 const DAY = 86_400_000;
 
@@ -83,15 +84,7 @@ const adminUrl = flags['database-url'] ?? process.env.DATABASE_URL ?? 'postgres:
 // ---------------------------------------------------------------------------------------------------
 // Results
 
-interface Figure {
-  id: string;
-  name: string;
-  value: number | null;
-  unit: string;
-  target: string;
-  pass: boolean | null;
-  detail: string;
-}
+type Figure = BenchFigure;
 
 const figures: Figure[] = [];
 const log = (s: string) => process.stdout.write(`${s}\n`);
